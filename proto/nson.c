@@ -604,6 +604,13 @@ void nson_w_raw(nson_writer_t *w, const void *p, size_t len)
     buf_append(w->out, p, len);
 }
 
+void nson_w_raw_n(nson_writer_t *w, const void *p, size_t len, uint32_t count)
+{
+    if (w->depth > 0)
+        w->count[w->depth - 1] += count;
+    buf_append(w->out, p, len);
+}
+
 void nson_w_value(nson_writer_t *w, const nson_value_t *v)
 {
     switch (v->type) {

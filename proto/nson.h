@@ -155,6 +155,8 @@ void nson_w_null(nson_writer_t *w);
 void nson_w_empty(nson_writer_t *w);
 /* Append raw, already-encoded NSON value bytes as one value. */
 void nson_w_raw(nson_writer_t *w, const void *p, size_t len);
+/* Append `count` already-encoded values lying back to back in p[0..len). */
+void nson_w_raw_n(nson_writer_t *w, const void *p, size_t len, uint32_t count);
 /* Re-encode a decoded tree (minimal packed ints). */
 void nson_w_value(nson_writer_t *w, const nson_value_t *v);
 

@@ -1,0 +1,280 @@
+/*
+ * groups_poll.c - group_poll: reading a consumer's partitions in commit
+ * order (contract in groups.h).
+ *
+ * A poll reads one table: the one whose oldest undelivered event is the
+ * oldest (see poll_read). It merges that table's owned partitions by event
+ * version with a binary heap. Each partition keeps a small buffer of the (version, seq) of
+ * its next events (POLL_BATCH); the top partition emits, in one
+ * changelog_read, the run of its events that precede every other
+ * partition's head. Events are passed to the caller's emit while the
+ * change-log cursor is on them (borrowed); positions and the poll record
+ * are written after the reading is done.
+ */
+#include "groups_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* Merge state of one owned partition during a poll. */
+#define POLL_BATCH 32
+
+typedef struct pstream {
+    uint64_t table_id;
+    uint32_t partition;
+    uint64_t epoch;
+    uint64_t delivered;    /* as stored before the poll */
+    uint64_t pos;          /* next seq to deliver */
+    uint64_t next;         /* partition's next seq to be written */
+    uint64_t ver[POLL_BATCH], seq[POLL_BATCH];   /* prefetched heads */
+    size_t bn, bi;
+} pstream_t;
+
+typedef struct prefetch_ctx {
+    pstream_t *s;
+} prefetch_ctx_t;
+
+static bool prefetch_visit(const changelog_event_t *ev, void *ctx)
+{
+    pstream_t *s = ctx;
+    s->ver[s->bn] = ev->version;
+    s->seq[s->bn] = ev->seq;
+    s->bn++;
+    return s->bn < POLL_BATCH;
+}
+
+/* Refill s's head buffer from s->pos; false when the partition is done. */
+static bool stream_fill(store_txn_t *t, pstream_t *s)
+{
+    s->bn = s->bi = 0;
+    if (s->pos >= s->next)
+        return false;
+    changelog_read(t, s->table_id, s->partition, s->pos, POLL_BATCH, prefetch_visit, s,
+                   NULL, NULL);
+    return txn_ok(t) && s->bn > 0;
+}
+
+/* Heap order: lower head version first, ties by (table, partition). */
+static bool stream_less(const pstream_t *a, const pstream_t *b)
+{
+    uint64_t va = a->ver[a->bi], vb = b->ver[b->bi];
+    if (va != vb)
+        return va < vb;
+    if (a->table_id != b->table_id)
+        return a->table_id < b->table_id;
+    return a->partition < b->partition;
+}
+
+static void heap_down(pstream_t **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && stream_less(h[l], h[m]))
+            m = l;
+        if (r < n && stream_less(h[r], h[m]))
+            m = r;
+        if (m == i)
+            return;
+        pstream_t *tmp = h[i];
+        h[i] = h[m];
+        h[m] = tmp;
+        i = m;
+    }
+}
+
+/* Emitting a run of consecutive events of one partition in one read. */
+typedef struct emit_ctx {
+    group_emit_fn emit;
+    void *ctx;
+    uint64_t want_seq;   /* seq of the next event expected */
+    size_t max;          /* events to emit at most */
+    size_t taken;        /* events the caller took */
+    bool refused;        /* the caller refused one: the poll ends */
+    bool gap;            /* the log did not hold want_seq (vanished) */
+} emit_ctx_t;
+
+static bool emit_visit(const changelog_event_t *ev, void *ctx)
+{
+    emit_ctx_t *e = ctx;
+    if (ev->seq != e->want_seq) {
+        e->gap = true;
+        return false;
+    }
+    if (!e->emit(e->ctx, ev->table_id, ev)) {
+        e->refused = true;
+        return false;
+    }
+    e->taken++;
+    e->want_seq++;
+    return e->taken < e->max;
+}
+
+/* Heads of the heap's two children: the smallest head version of every
+ * stream but the top one (UINT64_MAX when there is none). */
+static uint64_t second_version(pstream_t **heap, size_t hn)
+{
+    uint64_t v = UINT64_MAX;
+    for (size_t i = 1; i <= 2 && i < hn; i++)
+        if (heap[i]->ver[heap[i]->bi] < v)
+            v = heap[i]->ver[heap[i]->bi];
+    return v;
+}
+
+/* Read up to limit events of the consumer's partitions in merge order,
+ * emitting each; moves every stream's pos past what was taken. The top
+ * stream emits, in one changelog_read, the run of its buffered events that
+ * come before every other stream's head. */
+static cs_err_t poll_read(store_txn_t *t, pstream_t *st, size_t ns, uint32_t limit,
+                          group_emit_fn emit, void *ctx, cs_error_t *err)
+{
+    pstream_t **heap = malloc((ns ? ns : 1) * sizeof *heap);
+    if (!heap)
+        return cs_fail(err, CS_ENOMEM, "out of memory polling");
+    /* One table per poll: the table whose oldest undelivered event is the
+     * oldest of all. A bundle then holds one message, and a caller that
+     * polls "until table A's records arrive" never swallows table B's
+     * (the official Python SDK's multi-table tests poll exactly so). Other
+     * tables' events stay undelivered for the next poll. */
+    size_t hn = 0;
+    uint64_t oldest = UINT64_MAX, table = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (stream_fill(t, &st[i]) && st[i].ver[0] < oldest) {
+            oldest = st[i].ver[0];
+            table = st[i].table_id;
+        }
+    }
+    for (size_t i = 0; i < ns; i++)
+        if (st[i].bn > 0 && st[i].table_id == table)
+            heap[hn++] = &st[i];
+    for (size_t i = hn; i-- > 0;)
+        heap_down(heap, hn, i);
+    uint32_t taken = 0;
+    while (taken < limit && hn > 0 && txn_ok(t)) {
+        pstream_t *s = heap[0];
+        uint64_t bound = second_version(heap, hn);
+        size_t run = 1;
+        while (s->bi + run < s->bn && s->ver[s->bi + run] < bound &&
+               taken + run < limit)
+            run++;
+        emit_ctx_t e = { emit, ctx, s->seq[s->bi], run, 0, false, false };
+        changelog_read(t, s->table_id, s->partition, e.want_seq, run, emit_visit, &e, NULL,
+                       NULL);
+        if (!txn_ok(t))
+            break;
+        taken += (uint32_t)e.taken;
+        s->bi += e.taken;
+        s->pos = e.want_seq;
+        if (e.refused)
+            break;                      /* the caller is full */
+        if (e.gap || e.taken < run) {   /* vanished under us: refill from the next */
+            s->bi = s->bn;
+            s->pos = e.want_seq + 1;
+        }
+        if (s->bi >= s->bn && !stream_fill(t, s))
+            heap[0] = heap[--hn];
+        heap_down(heap, hn, 0);
+    }
+    free(heap);
+    return store_txn_error(t, err);
+}
+
+cs_err_t group_poll(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t limit,
+                    int64_t now_ms, group_emit_fn emit, void *ctx,
+                    uint64_t *poll_seq_out, int64_t *remaining_out, cs_error_t *err)
+{
+    consumer_info_t c;
+    grec_t *g = NULL;
+    owned_list_t o = { 0 };
+    pstream_t *st = NULL;
+    uint8_t *rec = NULL;
+    cs_err_t rc = group_consumer_get(t, cid, tenant, &c, err);
+    if (rc != CS_OK)
+        return rc;
+    g = malloc(sizeof *g);
+    if (!g)
+        return cs_fail(err, CS_ENOMEM, "out of memory polling");
+    rc = gr_load_group_of(t, &c, g, err);
+    /* automatic mode: this poll says the previous ones are processed. A
+     * heartbeat (limit 0) says only "alive, still processing": it commits
+     * nothing (the Java doc's use of poll(0) during long processing). */
+    if (rc == CS_OK && !c.manual && limit > 0 && c.poll_seq > 0)
+        rc = gr_commit_upto(t, &c, c.poll_seq, err);
+    if (rc == CS_OK)
+        rc = gr_settle(t, g, cid, now_ms, false, err);
+    if (rc == CS_OK)
+        rc = gr_owned_load(t, cid, &o, err);
+    if (rc != CS_OK)
+        goto out;
+
+    st = calloc(o.n ? o.n : 1, sizeof *st);
+    if (!st) {
+        rc = cs_fail(err, CS_ENOMEM, "out of memory polling");
+        goto out;
+    }
+    for (size_t i = 0; i < o.n && txn_ok(t); i++) {
+        uint64_t first, next;
+        st[i].table_id = o.v[i].table_id;
+        st[i].partition = o.v[i].partition;
+        st[i].epoch = o.v[i].epoch;
+        st[i].delivered = o.v[i].delivered;
+        changelog_bounds(t, st[i].table_id, st[i].partition, &first, &next, NULL);
+        st[i].next = next;
+        st[i].pos = o.v[i].delivered < first ? first : o.v[i].delivered;  /* purged: jump */
+    }
+    if (limit > 0)
+        rc = poll_read(t, st, o.n, limit, emit, ctx, err);
+    if (rc != CS_OK)
+        goto out;
+
+    /* write back: delivered positions, the poll record, the consumer */
+    uint64_t remaining = 0;
+    size_t n_adv = 0;
+    for (size_t i = 0; i < o.n; i++) {
+        if (st[i].next > st[i].pos)
+            remaining += st[i].next - st[i].pos;
+        if (st[i].pos != st[i].delivered) {
+            gr_cpart_put(t, cid, st[i].table_id, st[i].partition, st[i].pos, st[i].epoch);
+            n_adv++;
+        }
+    }
+    c.last_poll_ms = now_ms;
+    if (limit > 0) {
+        c.poll_seq++;
+        if (n_adv > 0) {
+            rec = malloc(n_adv * POLL_ENT_LEN);
+            if (!rec) {
+                rc = cs_fail(err, CS_ENOMEM, "out of memory polling");
+                goto out;
+            }
+            size_t j = 0;
+            for (size_t i = 0; i < o.n; i++) {
+                if (st[i].pos == st[i].delivered)
+                    continue;
+                uint8_t *q = rec + j++ * POLL_ENT_LEN;
+                be64_store(q, st[i].table_id);
+                be32_store(q + 8, st[i].partition);
+                be64_store(q + 12, st[i].epoch);
+                be64_store(q + 20, st[i].pos);
+            }
+            keybuf_t k;
+            gr_key_id2(&k, cid, c.poll_seq);
+            txn_put(t, KEYS_DBI_CPOLLS, &k, rec, n_adv * POLL_ENT_LEN);
+        }
+    }
+    gr_consumer_store(t, &c);
+    rc = store_txn_error(t, err);
+    if (rc == CS_OK) {
+        if (poll_seq_out)
+            *poll_seq_out = c.poll_seq;
+        if (remaining_out)
+            *remaining_out = remaining > INT64_MAX ? INT64_MAX : (int64_t)remaining;
+    }
+out:
+    free(g);
+    free(o.v);
+    free(st);
+    free(rec);
+    return rc;
+}
