@@ -106,6 +106,8 @@ static enum MHD_Result finish(http_t *h, struct MHD_Connection *c, const char *m
             .method = method,
             .path = url,
             .authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
+            .tenant = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant"),
+            .compartment = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "compartment"),
             .body = cr->body.data,
             .body_len = cr->body.len,
         };

@@ -1,12 +1,14 @@
 /*
- * maint_tasks.c - the periodic work: purge change events past retention,
- * remove expired rows and the leftovers of dropped tables. Each pass is a
+ * maint_tasks.c - the periodic work: expire silent consumers, purge change
+ * events past retention, remove expired rows and the leftovers of dropped
+ * tables. Each pass is a
  * few small write jobs, so foreground requests wait at most one of them.
  */
 #include "maint_tasks.h"
 
 #include "changelog.h"
 #include "clock.h"
+#include "groups.h"
 #include "log.h"
 #include "rows.h"
 #include "store.h"
@@ -31,6 +33,17 @@ static cs_err_t reap_dropped(store_txn_t *t, void *arg, cs_error_t *err)
 {
     purge_job_t *j = arg;
     return tables_reap(t, MAINT_BATCH, &j->more, err);
+}
+
+/* Liveness: consumers silent past their max poll interval leave their
+ * groups (whose partitions move to the live members); old tombstones go. */
+static cs_err_t expire_consumers(store_txn_t *t, void *arg, cs_error_t *err)
+{
+    purge_job_t *j = arg;
+    size_t done = 0;
+    cs_err_t rc = groups_expire(t, j->now_ms, GROUPS_TOMBSTONE_MS, MAINT_BATCH, &done, err);
+    j->more = rc == CS_OK && done >= MAINT_BATCH;
+    return rc;
 }
 
 static cs_err_t reap_expired(store_txn_t *t, void *arg, cs_error_t *err)
@@ -59,6 +72,7 @@ void maint_tasks_run(server_t *srv)
 {
     int64_t now = clock_now_ms();
     purge_job_t j = { .older_than_ms = now - srv->cfg.retention_ms, .now_ms = now };
+    run_until_done(srv, expire_consumers, &j, "consumer liveness");
     run_until_done(srv, purge_events, &j, "event retention");
     run_until_done(srv, reap_dropped, &j, "dropped tables");
     run_until_done(srv, reap_expired, &j, "expired rows");

@@ -705,7 +705,10 @@ cs_err_t op_multi_delete(op_ctx_t *ctx)
     c.read_units = 2 * c.read_kb;
     write_consumed(ctx->w, &c);
     nson_w_kv_int(ctx->w, "nd", (int32_t)j.res.deleted);
-    if (j.res.more && j.res.cont_key)
+    /* like the service: a batch that used its whole budget hands out a
+     * continuation key, even when nothing is left (the next call deletes 0) */
+    bool budget_used = j.max_write_kb > 0 && j.res.deleted >= (size_t)j.max_write_kb;
+    if ((j.res.more || budget_used) && j.res.cont_key)
         nson_w_kv_binary(ctx->w, "ck", j.res.cont_key, j.res.cont_len);
     return CS_OK;
 }

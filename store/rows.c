@@ -449,7 +449,7 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
         got = txn_cursor_get(t, c, &kv, &v, MDB_SET_RANGE);
     }
     mdb_cursor_close(c);
-    if (res->more && txn_ok(t)) {
+    if (res->deleted > 0 && txn_ok(t)) {
         res->cont_key = arena_memdup(a, last, last_len);
         res->cont_len = last_len;
         if (!res->cont_key)

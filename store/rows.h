@@ -146,8 +146,8 @@ typedef struct rows_range_result {
     size_t deleted;          /* rows deleted (one event each on a streaming table) */
     size_t bytes;            /* their key + value bytes */
     bool more;               /* stopped on a budget with keys left in the range */
-    const uint8_t *cont_key; /* when more: the last deleted key (in arena); resume
-                              * with range.start = cont_key, start_incl = false */
+    const uint8_t *cont_key; /* the last deleted key (in arena) when any was deleted;
+                              * resume with range.start = cont_key, start_incl = false */
     size_t cont_len;
 } rows_range_result_t;
 
