@@ -26,7 +26,10 @@ DATA      ?= ./csemu-data
 # Debian packages the build, the tests and the benches need.
 DEB_BUILD = gcc make pkg-config libmicrohttpd-dev liblmdb-dev libjansson-dev \
             check libcurl4-openssl-dev libssl-dev
-DEB_TEST  = $(DEB_BUILD) nodejs npm
+# nodejs + npm are installed only when the node or npm command is missing:
+# a NodeSource nodejs bundles npm and conflicts with Debian's npm package.
+# Debian 12's nodejs 18 + npm 9 run the Node SDK tests too.
+DEB_TEST  = $(DEB_BUILD)
 DEB_BENCH = $(DEB_BUILD) wrk redis-server redis-tools
 
 PKGS      = libmicrohttpd lmdb jansson libcurl libcrypto
@@ -92,7 +95,13 @@ define install_debs
 	fi
 endef
 deps:       ; $(call install_debs,$(DEB_BUILD))
-deps-test:  ; $(call install_debs,$(DEB_TEST))
+deps-test:
+	$(call install_debs,$(DEB_TEST))
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: nodejs npm"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 deps-bench: ; $(call install_debs,$(DEB_BENCH))
 
 # ---- build rules ---------------------------------------------------------
@@ -186,7 +195,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory OPT=-O2 all $(BUILD)/bench/csbench
 	client-tests/bench/run.sh $(abspath $(BUILD))
 
-$(BUILD)/bench/csbench: $(wildcard client-tests/bench/*.c) $(LIBCLIENT) $(LIBPROTO)
+$(BUILD)/bench/csbench: $(wildcard client-tests/bench/*.c client-tests/bench/*.h) $(LIBCLIENT) $(LIBPROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_CLIENT) $(wildcard client-tests/bench/*.c) $(LIBCLIENT) $(LIBPROTO) $(LDFLAGS) $(LIB_CLIENT_DEPS) $(LIB_PROTO_DEPS) $(shell pkg-config --libs lmdb) -o $@
 

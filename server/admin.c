@@ -17,7 +17,7 @@
 #include "groups.h"
 #include "store.h"
 #include "tables.h"
-#include "timefmt.h"
+#include <time.h>
 #include "config.h"
 #include "dispatch.h"
 
@@ -91,12 +91,17 @@ static int admin_clock(server_t *srv, const admin_request_t *req, buf_t *out)
  * Views of groups and tables, scoped to a tenant
  * ------------------------------------------------------------------------ */
 
+/* "2026-11-24T21:04:05.990Z": fixed-width milliseconds, for people. */
 static json_t *iso_time(int64_t ms)
 {
     char txt[48];
     if (ms <= 0)
         return json_null();
-    timefmt_format_ms(ms, txt, sizeof txt);
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(txt, sizeof txt, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(txt + n, sizeof txt - n, ".%03dZ", (int)(ms % 1000));
     return json_string(txt);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "admin.h"
@@ -18,6 +19,7 @@
 struct http {
     server_t *srv;
     struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemon6;  /* [::1] beside 127.0.0.1, or NULL */
 };
 
 typedef enum { ROUTE_DATA, ROUTE_PROBE, ROUTE_ADMIN, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD } route_t;
@@ -31,6 +33,22 @@ typedef struct conn_req {
 
 /* A declared body this many times over the limit is refused before reading. */
 #define HOPELESS_FACTOR 16
+
+/* The path of a request target. HTTP/1.1 allows the absolute form
+ * ("POST http://localhost:8080/V2/nosql/data"), which the Java SDK sends;
+ * libmicrohttpd passes it through unchanged. */
+static const char *target_path(const char *url)
+{
+    const char *p = NULL;
+    if (strncasecmp(url, "http://", 7) == 0)
+        p = url + 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        p = url + 8;
+    if (!p)
+        return url;
+    p = strchr(p, '/');
+    return p ? p : "/";
+}
 
 static route_t route_of(const char *method, const char *url)
 {
@@ -46,8 +64,8 @@ static route_t route_of(const char *method, const char *url)
     return ROUTE_NOT_FOUND;
 }
 
-static enum MHD_Result queue_buf(struct MHD_Connection *c, unsigned status, buf_t *b,
-                                 const char *content_type)
+static enum MHD_Result queue_buf_hdr(struct MHD_Connection *c, unsigned status, buf_t *b,
+                                     const char *content_type, const char *request_id)
 {
     size_t len;
     uint8_t *data = buf_steal(b, &len);
@@ -59,9 +77,20 @@ static enum MHD_Result queue_buf(struct MHD_Connection *c, unsigned status, buf_
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (request_id) {
+        /* the Java SDK matches replies to requests by this id */
+        MHD_add_response_header(r, "x-nosql-request-id", request_id);
+        MHD_add_response_header(r, "x-nosql-serial-version", "4");
+    }
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result queue_buf(struct MHD_Connection *c, unsigned status, buf_t *b,
+                                 const char *content_type)
+{
+    return queue_buf_hdr(c, status, b, content_type, NULL);
 }
 
 static enum MHD_Result queue_json_error(struct MHD_Connection *c, unsigned status, const char *msg)
@@ -96,7 +125,8 @@ static enum MHD_Result finish(http_t *h, struct MHD_Connection *c, const char *m
             dispatch_data(h->srv, &meta, cr->body.data ? cr->body.data : (const uint8_t *)"",
                           cr->body.len, &out);
         }
-        return queue_buf(c, MHD_HTTP_OK, &out, "application/octet-stream");
+        return queue_buf_hdr(c, MHD_HTTP_OK, &out, "application/octet-stream",
+                             header(c, "x-nosql-request-id"));
     case ROUTE_PROBE:
         return queue_buf(c, MHD_HTTP_OK, &out, "application/octet-stream");
     case ROUTE_ADMIN: {
@@ -130,6 +160,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     http_t *h = cls;
     (void)version;
+    url = target_path(url);
     conn_req_t *cr = *req_cls;
     if (!cr) {
         cr = calloc(1, sizeof *cr);
@@ -188,6 +219,38 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", line);
 }
 
+/* Start one daemon on addr; NULL if it cannot listen. */
+static struct MHD_Daemon *start_daemon(http_t *h, const struct sockaddr *addr, int port)
+{
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_ERROR_LOG;
+    if (addr->sa_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, addr,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+                            MHD_OPTION_END);
+}
+
+/* "localhost" means both loopbacks to clients: Java and Node resolve it to
+ * [::1] first. When csemu listens on IPv4 loopback, it also listens on
+ * [::1] (same port) where the machine has IPv6, so any SDK pointed at
+ * http://localhost:PORT connects. */
+static void start_ipv6_loopback(http_t *h, int port)
+{
+    struct sockaddr_in6 a6;
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_loopback;
+    a6.sin6_port = htons((uint16_t)port);
+    h->daemon6 = start_daemon(h, (const struct sockaddr *)&a6, port);
+    if (!h->daemon6)
+        log_debug("not listening on [::1]:%d (no IPv6 loopback?)", port);
+}
+
 cs_err_t http_start(server_t *srv, http_t **out, int *port_out, cs_error_t *err)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -195,6 +258,10 @@ cs_err_t http_start(server_t *srv, http_t **out, int *port_out, cs_error_t *err)
     struct addrinfo *ai = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", srv->cfg.port);
+    bool loopback = strcmp(srv->cfg.host, "127.0.0.1") == 0 ||
+                    strcmp(srv->cfg.host, "localhost") == 0;
+    if (strcmp(srv->cfg.host, "localhost") == 0)
+        hints.ai_family = AF_INET;   /* IPv4 first; [::1] is added below */
     int gai = getaddrinfo(srv->cfg.host, port, &hints, &ai);
     if (gai != 0)
         return cs_fail(err, CS_EINVAL, "cannot resolve listen address '%s': %s", srv->cfg.host,
@@ -205,17 +272,7 @@ cs_err_t http_start(server_t *srv, http_t **out, int *port_out, cs_error_t *err)
         return cs_fail(err, CS_ENOMEM, "out of memory");
     }
     h->srv = srv;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG;
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    h->daemon = MHD_start_daemon(flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, h,
-                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-                                 MHD_OPTION_END);
+    h->daemon = start_daemon(h, ai->ai_addr, srv->cfg.port);
     freeaddrinfo(ai);
     if (!h->daemon) {
         free(h);
@@ -224,6 +281,8 @@ cs_err_t http_start(server_t *srv, http_t **out, int *port_out, cs_error_t *err)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     *port_out = info ? info->port : srv->cfg.port;
+    if (loopback)
+        start_ipv6_loopback(h, *port_out);
     *out = h;
     return CS_OK;
 }
@@ -232,6 +291,8 @@ void http_stop(http_t *h)
 {
     if (!h)
         return;
+    if (h->daemon6)
+        MHD_stop_daemon(h->daemon6);
     MHD_stop_daemon(h->daemon);
     free(h);
 }

@@ -28,6 +28,7 @@
 #define ROW_SIZE_LIMIT (512 * 1024)   /* the service's maximum row size */
 #define BATCH_OP_LIMIT 50             /* operations in one WriteMultiple */
 #define VERSION_LEN 8
+#define MULTI_DELETE_MAX_KB 2048          /* write KB one MultiDelete may use */
 
 /* ------------------------------------------------------------------------
  * Shared pieces: capacity, versions, table lookup inside a transaction
@@ -272,7 +273,8 @@ static cs_err_t do_put(store_txn_t *t, arena_t *a, const table_ctx_t *tc, const 
         o->cost.read_units = 2 * o->cost.read_kb;
     }
     if (res.written)
-        o->cost.write_kb = kb_of(row_size(&parts)) + (res.had_existing ? kb_of(old_size) : 0);
+        o->cost.write_kb = kb_of(parts.keymap_len + parts.value_len) +
+                           (res.had_existing ? kb_of(old_size) : 0);
     if (s->return_row && !res.written && res.had_existing) {
         rc = full_row(a, schema, &res.existing, &o->existing, &o->existing_len, err);
         if (rc != CS_OK)
@@ -659,7 +661,7 @@ static cs_err_t md_job_run(store_txn_t *t, void *arg, cs_error_t *err)
             .range = { .prefix = kp.key, .prefix_len = kp.key_len,
                        .start = kr.start, .start_len = kr.start_len, .start_incl = true,
                        .end = kr.end, .end_len = kr.end_len, .end_incl = false },
-            .max_rows = j->max_write_kb > 0 ? (size_t)j->max_write_kb : 0,
+            .max_kb = j->max_write_kb > 0 ? (size_t)j->max_write_kb : MULTI_DELETE_MAX_KB,
             .now_ms = clock_now_ms(),
         };
         if (j->cont) {
@@ -695,19 +697,21 @@ cs_err_t op_multi_delete(op_ctx_t *ctx)
     nson_get_binary(p, "ck", &j.cont, &j.cont_len, &bad);
     if (bad)
         return cs_fail(ctx->err, CS_EPROTO, "MultiDelete has a field of the wrong type");
-    if (j.max_write_kb < 0)
-        return cs_fail(ctx->err, CS_EINVAL, "MultiDelete max write KB must not be negative");
+    if (j.max_write_kb < 0 || j.max_write_kb > MULTI_DELETE_MAX_KB)
+        return cs_fail(ctx->err, CS_EINVAL, "MultiDelete max write KB must be between 0 and %d, "
+                                            "got %d", MULTI_DELETE_MAX_KB, j.max_write_kb);
     cs_err_t rc = store_write(ctx->srv->store, md_job_run, &j, ctx->err);
     if (rc != CS_OK)
         return rc;
-    consumed_t c = { .read_kb = (int32_t)(j.res.deleted ? j.res.deleted : 1),
-                     .write_kb = (int32_t)j.res.deleted };
+    consumed_t c = { .read_kb = (int32_t)(j.res.kb ? j.res.kb : 1),
+                     .write_kb = (int32_t)j.res.kb };
     c.read_units = 2 * c.read_kb;
     write_consumed(ctx->w, &c);
     nson_w_kv_int(ctx->w, "nd", (int32_t)j.res.deleted);
     /* like the service: a batch that used its whole budget hands out a
      * continuation key, even when nothing is left (the next call deletes 0) */
-    bool budget_used = j.max_write_kb > 0 && j.res.deleted >= (size_t)j.max_write_kb;
+    size_t budget = j.max_write_kb > 0 ? (size_t)j.max_write_kb : MULTI_DELETE_MAX_KB;
+    bool budget_used = j.res.kb >= budget;
     if ((j.res.more || budget_used) && j.res.cont_key)
         nson_w_kv_binary(ctx->w, "ck", j.res.cont_key, j.res.cont_len);
     return CS_OK;

@@ -412,7 +412,8 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
         if (!txn_ok(t))
             break;
         if ((args->max_rows && res->deleted >= args->max_rows) ||
-            (args->max_bytes && res->bytes >= args->max_bytes)) {
+            (args->max_bytes && res->bytes >= args->max_bytes) ||
+            (args->max_kb && res->kb >= args->max_kb)) {
             res->more = true;
             break;
         }
@@ -433,6 +434,8 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
         }
         res->deleted++;
         res->bytes += rlen + row.value_len;
+        size_t row_kb = (row.keymap_len + row.value_len + 1023) / 1024;
+        res->kb += row_kb ? row_kb : 1;
         if (streaming) {
             row.keymap = old.data;
             row.value = old.data + row.keymap_len;

@@ -139,12 +139,16 @@ typedef struct rows_delete_range_args {
     rows_range_t range;
     size_t max_rows;         /* stop after this many deletions, 0 = no limit */
     size_t max_bytes;        /* stop once deleted key+value bytes reach this, 0 = no limit */
+    size_t max_kb;           /* stop once deleted KB reach this, each row counting
+                              * ceil(bytes / 1024) and at least 1 (the service's
+                              * write-KB budget), 0 = no limit */
     int64_t now_ms;
 } rows_delete_range_args_t;
 
 typedef struct rows_range_result {
     size_t deleted;          /* rows deleted (one event each on a streaming table) */
     size_t bytes;            /* their key + value bytes */
+    size_t kb;               /* their KB, counted per row as for max_kb */
     bool more;               /* stopped on a budget with keys left in the range */
     const uint8_t *cont_key; /* the last deleted key (in arena) when any was deleted;
                               * resume with range.start = cont_key, start_incl = false */

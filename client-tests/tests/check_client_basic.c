@@ -301,6 +301,10 @@ START_TEST(test_cli)
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "code")), 2);
     json_decref(j);
+    j = run_cli("health", &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "ok");
+    json_decref(j);
 }
 END_TEST
 
