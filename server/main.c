@@ -48,6 +48,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "csemu: cannot open data directory %s: %s\n", srv.cfg.data_dir, err.msg);
         return 1;
     }
+    /* Test-only crash point (STYLE rule 14): exit abruptly right after the
+     * Nth write commit, so tests can kill the server between any two
+     * commits and check what survives. Not a documented option. */
+    const char *crash = getenv("CSEMU_TEST_EXIT_AFTER_COMMITS");
+    if (crash && *crash) {
+        store_faults_t f = { .exit_after_commits = strtoull(crash, NULL, 10) };
+        store_set_faults(srv.store, &f);
+    }
     if (tcache_init(&srv, &err) != CS_OK || maint_start(&srv, &err) != CS_OK) {
         fprintf(stderr, "csemu: %s\n", err.msg);
         goto out_store;

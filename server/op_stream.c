@@ -167,7 +167,7 @@ typedef struct consumer_job {
     int64_t max_poll_ms;
     table_entry_t *tables;
     size_t n_tables;
-    consumer_info_t info;            /* the consumer after the operation */
+    consumer_info_t info;            /* the consumer (after the operation) */
 } consumer_job_t;
 
 static cs_err_t consumer_job_run(store_txn_t *t, void *arg, cs_error_t *err)
@@ -180,6 +180,13 @@ static cs_err_t consumer_job_run(store_txn_t *t, void *arg, cs_error_t *err)
     group_table_spec_t *specs = NULL;
     bool *remove = NULL;
 
+    /* a consumer's cursor is checked before anything it names: a foreign,
+     * closed or expired consumer learns that, not what its tables are */
+    if (j->mode != MODE_CREATE && j->mode != MODE_DELETE && j->mode != MODE_CLOSE) {
+        rc = group_consumer_get(t, cid, ctx->tenant, &j->info, err);
+        if (rc != CS_OK)
+            return rc;
+    }
     if (j->n_tables) {
         specs = arena_calloc(ctx->arena, j->n_tables, sizeof *specs);
         remove = arena_calloc(ctx->arena, j->n_tables, sizeof *remove);
@@ -208,7 +215,8 @@ static cs_err_t consumer_job_run(store_txn_t *t, void *arg, cs_error_t *err)
         /* closing is idempotent: a consumer already closed, expired or
          * stopped by a group delete has nothing left to release */
         rc = group_consumer_get(t, cid, ctx->tenant, &j->info, err);
-        if (rc == CS_ENOTFOUND && j->info.cid == cid && j->info.state != CONSUMER_ACTIVE) {
+        if (rc == CS_ENOTFOUND && j->info.cid == cid && j->info.state != CONSUMER_ACTIVE &&
+            strcmp(j->info.tenant, ctx->tenant) == 0) {
             cs_error_clear(err);
             return CS_OK;
         }

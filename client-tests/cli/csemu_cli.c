@@ -523,7 +523,8 @@ static size_t print_bundle(const csc_bundle_t *b)
             }
         }
     }
-    fflush(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        tail_stop = 1; /* the reader went away (| head): stop and close cleanly */
     return n;
 }
 
@@ -612,6 +613,9 @@ static int cmd_tail(cli_t *c)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (c->timeout_ms > 0)
+        csc_handle_set_timeout(c->h, c->timeout_ms);
 
     csc_error_t err;
     csc_consumer_t *cons = NULL;

@@ -481,6 +481,25 @@ size_t csc_bundle_num_records(const csc_bundle_t *b)
     return n;
 }
 
+/* Messages + events + records one bundle may hold: arrays are allocated
+ * only within this budget, so a reply cannot make us allocate more than
+ * about CSC_BUNDLE_MAX_ITEMS * sizeof(csc_record_t). */
+#define CSC_BUNDLE_MAX_ITEMS (1u << 20)
+
+static bool take_budget(csc_dec_t *d, size_t *left, uint32_t n)
+{
+    if (d->rc)
+        return false;
+    if (n > *left) {
+        d->rc = cs_fail(&d->err->e, CS_ETOOBIG,
+                        "poll reply holds more than %u messages, events and records",
+                        CSC_BUNDLE_MAX_ITEMS);
+        return false;
+    }
+    *left -= n;
+    return true;
+}
+
 /* An ARRAY field in borneo's terms: "Bad type in <what>: T should be ARRAY". */
 static const nson_value_t *want_array(csc_dec_t *d, const nson_value_t *v, const char *what)
 {
@@ -534,7 +553,7 @@ static void dec_record(csc_dec_t *d, const nson_value_t *m, csc_record_t *r)
 }
 
 /* One element of a message's "es": a BINARY holding an event MAP. */
-static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev)
+static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev, size_t *left)
 {
     if (d->rc)
         return;
@@ -557,7 +576,7 @@ static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev)
         const nson_value_t *es = nson_map_get(m, "es");
         if (!es && !d->rc)
             d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing events in message.");
-        if (es && want_array(d, es, "events")) {
+        if (es && want_array(d, es, "events") && take_budget(d, left, es->u.arr.count)) {
             ev->records = calloc(es->u.arr.count ? es->u.arr.count : 1, sizeof *ev->records);
             if (!ev->records)
                 d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
@@ -570,7 +589,7 @@ static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev)
     arena_free(&a);
 }
 
-static void dec_message(csc_dec_t *d, const nson_value_t *m, csc_message_t *msg)
+static void dec_message(csc_dec_t *d, const nson_value_t *m, csc_message_t *msg, size_t *left)
 {
     if (!want_map(d, m, "a message"))
         return;
@@ -580,7 +599,7 @@ static void dec_message(csc_dec_t *d, const nson_value_t *m, csc_message_t *msg)
     const nson_value_t *es = nson_map_get(m, "es");
     if (!es && !d->rc)
         d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing EVENTS in message bundle.");
-    if (!es || !want_array(d, es, "message events"))
+    if (!es || !want_array(d, es, "message events") || !take_budget(d, left, es->u.arr.count))
         return;
     msg->events = calloc(es->u.arr.count ? es->u.arr.count : 1, sizeof *msg->events);
     if (!msg->events) {
@@ -589,7 +608,7 @@ static void dec_message(csc_dec_t *d, const nson_value_t *m, csc_message_t *msg)
     }
     for (uint32_t i = 0; !d->rc && i < es->u.arr.count; i++) {
         msg->num_events = i + 1;
-        dec_event(d, es->u.arr.items[i], &msg->events[i]);
+        dec_event(d, es->u.arr.items[i], &msg->events[i], left);
     }
 }
 
@@ -600,15 +619,16 @@ cs_err_t csc_poll_reply_decode(const nson_value_t *reply, csc_bundle_t *out, csc
     csc_dec_bytes(&d, reply, "cu", &out->cursor);
     csc_dec_long(&d, reply, "er", &out->events_remaining);
     const nson_value_t *eb = nson_map_get(reply, "eb");
+    size_t left = CSC_BUNDLE_MAX_ITEMS;
     if (eb && !d.rc && !out->cursor.data)
         d.rc = cs_fail(&err->e, CS_EPROTO, "Poll returned invalid cursor.");
-    if (eb && want_array(&d, eb, "message bundle")) {
+    if (eb && want_array(&d, eb, "message bundle") && take_budget(&d, &left, eb->u.arr.count)) {
         out->messages = calloc(eb->u.arr.count ? eb->u.arr.count : 1, sizeof *out->messages);
         if (!out->messages)
             d.rc = cs_fail(&err->e, CS_ENOMEM, "out of memory");
         for (uint32_t i = 0; !d.rc && i < eb->u.arr.count; i++) {
             out->num_messages = i + 1;
-            dec_message(&d, eb->u.arr.items[i], &out->messages[i]);
+            dec_message(&d, eb->u.arr.items[i], &out->messages[i], &left);
         }
     }
     return d.rc;
@@ -663,6 +683,10 @@ static cs_err_t check_open(const csc_consumer_t *c, csc_error_t *err)
 cs_err_t csc_consumer_build(csc_consumer_builder_t *b, csc_consumer_t **out, csc_error_t *err)
 {
     *out = NULL;
+    if (!b) {
+        csc_error_clear(err);
+        return cs_fail(&err->e, CS_EINVAL, "builder must be an instance of ConsumerBuilder.");
+    }
     cs_err_t rc = csc_builder_validate(b, err);
     if (rc)
         return rc;

@@ -273,8 +273,9 @@ cs_err_t csc_cs_reply_decode(const nson_value_t *reply, csc_bytes_t *cursor,
 /* Poll reply into *out (consumer NULL; cursor = the reply's "cu", data NULL
  * when absent). CS_EPROTO as borneo fails: "eb" without "cu" ("Poll
  * returned invalid cursor."), a message without "es", an event that is not
- * a BINARY holding an NSON MAP with "es", wrong scalar types. Free *out
- * with csc_bundle_free() whatever the result. */
+ * a BINARY holding an NSON MAP with "es", wrong scalar types; CS_ETOOBIG
+ * when messages + events + records exceed 2^20 (nothing is allocated past
+ * that). Free *out with csc_bundle_free() whatever the result. */
 cs_err_t csc_poll_reply_decode(const nson_value_t *reply, csc_bundle_t *out, csc_error_t *err);
 
 #endif

@@ -55,7 +55,7 @@ static cs_err_t admin_call(const char *endpoint, const char *body, int64_t *now_
     json_t *now = json_object_get(j, "now_ms");
     if (!json_is_integer(now))
         rc = cs_fail(err, CS_EPROTO, "%s: no \"now_ms\" in %.*s", url, (int)resp.len,
-                     (const char *)resp.data);
+                     resp.data ? (const char *)resp.data : "");
     else if (now_ms)
         *now_ms = json_integer_value(now);
     json_decref(j);

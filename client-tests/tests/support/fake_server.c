@@ -124,7 +124,7 @@ static ssize_t read_request(int fd, buf_t *in, size_t *body_off)
         if (hdr_end) {
             size_t hlen = (size_t)((uint8_t *)hdr_end - in->data) + 4;
             size_t clen = 0;
-            for (size_t i = 0; i + 15 < hlen; i++)
+            for (size_t i = 0; i + 17 <= hlen; i++)
                 if (strncasecmp((char *)in->data + i, "\r\ncontent-length:", 17) == 0) {
                     clen = strtoul((char *)in->data + i + 17, NULL, 10);
                     break;
