@@ -151,6 +151,20 @@ static void write_return_info(nson_writer_t *w, const write_out_t *o)
     nson_w_map_end(w);
 }
 
+/* Keep the row that made a conditional write fail, for "ri". */
+static cs_err_t capture_existing(arena_t *a, const schema_t *schema, const row_rec_t *row,
+                                 write_out_t *o, cs_error_t *err)
+{
+    cs_err_t rc = full_row(a, schema, row, &o->existing, &o->existing_len, err);
+    if (rc != CS_OK)
+        return rc;
+    o->has_existing = true;
+    o->existing_version = row->version;
+    o->existing_mod_ms = row->mod_ms;
+    o->existing_created_ms = row->created_ms;
+    return CS_OK;
+}
+
 /* ------------------------------------------------------------------------
  * Put and Delete as operations inside a job (shared with WriteMultiple)
  * ------------------------------------------------------------------------ */
@@ -275,15 +289,8 @@ static cs_err_t do_put(store_txn_t *t, arena_t *a, const table_ctx_t *tc, const 
     if (res.written)
         o->cost.write_kb = kb_of(parts.keymap_len + parts.value_len) +
                            (res.had_existing ? kb_of(old_size) : 0);
-    if (s->return_row && !res.written && res.had_existing) {
-        rc = full_row(a, schema, &res.existing, &o->existing, &o->existing_len, err);
-        if (rc != CS_OK)
-            return rc;
-        o->has_existing = true;
-        o->existing_version = res.existing.version;
-        o->existing_mod_ms = res.existing.mod_ms;
-        o->existing_created_ms = res.existing.created_ms;
-    }
+    if (s->return_row && !res.written && res.had_existing)
+        return capture_existing(a, schema, &res.existing, o, err);
     return CS_OK;
 }
 
@@ -334,15 +341,8 @@ static cs_err_t do_delete(store_txn_t *t, arena_t *a, const table_ctx_t *tc,
     o->cost.read_kb = res.had_existing ? kb_of(old_size) : 1;
     o->cost.read_units = 2 * o->cost.read_kb;
     o->cost.write_kb = res.written ? kb_of(old_size) : 0;
-    if (s->return_row && !res.written && res.had_existing) {
-        rc = full_row(a, tc->ent->schema, &res.existing, &o->existing, &o->existing_len, err);
-        if (rc != CS_OK)
-            return rc;
-        o->has_existing = true;
-        o->existing_version = res.existing.version;
-        o->existing_mod_ms = res.existing.mod_ms;
-        o->existing_created_ms = res.existing.created_ms;
-    }
+    if (s->return_row && !res.written && res.had_existing)
+        return capture_existing(a, tc->ent->schema, &res.existing, o, err);
     return CS_OK;
 }
 
@@ -391,30 +391,29 @@ static cs_err_t single_job_run(store_txn_t *t, void *arg, cs_error_t *err)
     return rc;
 }
 
-cs_err_t op_put(op_ctx_t *ctx)
+/* Put and Delete share everything but the payload reader and the job. */
+static cs_err_t single_write(op_ctx_t *ctx, bool is_put)
 {
-    single_job_t j = { .ctx = ctx, .is_put = true };
-    cs_err_t rc = put_spec_read(ctx->req->payload, ctx->req->op, &j.put, ctx->err);
+    single_job_t j = { .ctx = ctx, .is_put = is_put };
+    cs_err_t rc = is_put ? put_spec_read(ctx->req->payload, ctx->req->op, &j.put, ctx->err)
+                         : delete_spec_read(ctx->req->payload, ctx->req->op, &j.del, ctx->err);
     if (rc == CS_OK)
         rc = store_write(ctx->srv->store, single_job_run, &j, ctx->err);
     if (rc != CS_OK)
         return rc;
     write_consumed(ctx->w, &j.out.cost);
-    write_op_fields(ctx->w, &j.out, true);
+    write_op_fields(ctx->w, &j.out, is_put);
     return CS_OK;
+}
+
+cs_err_t op_put(op_ctx_t *ctx)
+{
+    return single_write(ctx, true);
 }
 
 cs_err_t op_delete(op_ctx_t *ctx)
 {
-    single_job_t j = { .ctx = ctx, .is_put = false };
-    cs_err_t rc = delete_spec_read(ctx->req->payload, ctx->req->op, &j.del, ctx->err);
-    if (rc == CS_OK)
-        rc = store_write(ctx->srv->store, single_job_run, &j, ctx->err);
-    if (rc != CS_OK)
-        return rc;
-    write_consumed(ctx->w, &j.out.cost);
-    write_op_fields(ctx->w, &j.out, false);
-    return CS_OK;
+    return single_write(ctx, false);
 }
 
 cs_err_t op_get(op_ctx_t *ctx)
@@ -664,12 +663,11 @@ static cs_err_t md_job_run(store_txn_t *t, void *arg, cs_error_t *err)
             .max_kb = j->max_write_kb > 0 ? (size_t)j->max_write_kb : MULTI_DELETE_MAX_KB,
             .now_ms = clock_now_ms(),
         };
-        if (j->cont) {
-            if (j->cont_len < kp.key_len || memcmp(j->cont, kp.key, kp.key_len) != 0) {
-                rc = cs_fail(err, CS_EINVAL, "MultiDelete continuation key does not belong to "
-                                             "this key");
-            } else if (!kr.start || memcmp(j->cont, kr.start, j->cont_len < kr.start_len
-                                                              ? j->cont_len : kr.start_len) >= 0) {
+        /* A continuation key from another key or range (SDK request objects
+         * get reused) is ignored: deleting from the start again is safe. */
+        if (j->cont && j->cont_len >= kp.key_len && memcmp(j->cont, kp.key, kp.key_len) == 0) {
+            if (!kr.start || memcmp(j->cont, kr.start, j->cont_len < kr.start_len
+                                                           ? j->cont_len : kr.start_len) >= 0) {
                 args.range.start = j->cont;
                 args.range.start_len = j->cont_len;
                 args.range.start_incl = false;
