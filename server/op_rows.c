@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "handlers.h"
+#include "op_common.h"
 #include "row.h"
 #include "rows.h"
 #include "schema.h"
@@ -33,26 +34,6 @@
 /* ------------------------------------------------------------------------
  * Shared pieces: capacity, versions, table lookup inside a transaction
  * ------------------------------------------------------------------------ */
-
-typedef struct consumed {
-    int32_t read_kb, read_units, write_kb;
-} consumed_t;
-
-static int32_t kb_of(size_t bytes)
-{
-    size_t kb = (bytes + 1023) / 1024;
-    return (int32_t)(kb ? kb : 1);
-}
-
-static void write_consumed(nson_writer_t *w, const consumed_t *c)
-{
-    nson_w_key(w, "c");
-    nson_w_map_begin(w);
-    nson_w_kv_int(w, "ru", c->read_units);
-    nson_w_kv_int(w, "rk", c->read_kb);
-    nson_w_kv_int(w, "wk", c->write_kb);
-    nson_w_map_end(w);
-}
 
 static void version_bytes(uint64_t v, uint8_t out[VERSION_LEN])
 {
@@ -72,28 +53,6 @@ static cs_err_t version_parse(const nson_value_t *p, const char *key, uint64_t *
     }
     *out = be64_load(b);
     return CS_OK;
-}
-
-/* The table a row op names and its parsed schema, read inside txn t. */
-typedef struct table_ctx {
-    table_rec_t rec;
-    table_ent_t *ent;
-} table_ctx_t;
-
-static cs_err_t table_open(op_ctx_t *ctx, store_txn_t *t, const char *name, table_ctx_t *tc,
-                           cs_error_t *err)
-{
-    memset(tc, 0, sizeof *tc);
-    if (!tables_lookup_name(t, ctx->tenant, name, false, &tc->rec))
-        return t->ret ? store_txn_error(t, err) : cs_fail(err, CS_ENOTABLE, "Table not found: %s", name);
-    tc->ent = tcache_get(ctx->srv, t, &tc->rec, err);
-    return tc->ent ? CS_OK : err->code;
-}
-
-static void table_close(table_ctx_t *tc)
-{
-    tcache_put(tc->ent);
-    tc->ent = NULL;
 }
 
 /* Copy a row's full value (all columns) as an NSON MAP into the arena. */
@@ -283,12 +242,12 @@ static cs_err_t do_put(store_txn_t *t, arena_t *a, const table_ctx_t *tc, const 
     }
     size_t old_size = res.had_existing ? res.existing.keymap_len + res.existing.value_len : 0;
     if (args.cond != ROWS_ALWAYS) {
-        o->cost.read_kb = res.had_existing ? kb_of(old_size) : 1;
+        o->cost.read_kb = res.had_existing ? op_kb_of(old_size) : 1;
         o->cost.read_units = 2 * o->cost.read_kb;
     }
     if (res.written)
-        o->cost.write_kb = kb_of(parts.keymap_len + parts.value_len) +
-                           (res.had_existing ? kb_of(old_size) : 0);
+        o->cost.write_kb = op_kb_of(parts.keymap_len + parts.value_len) +
+                           (res.had_existing ? op_kb_of(old_size) : 0);
     if (s->return_row && !res.written && res.had_existing)
         return capture_existing(a, schema, &res.existing, o, err);
     return CS_OK;
@@ -338,9 +297,9 @@ static cs_err_t do_delete(store_txn_t *t, arena_t *a, const table_ctx_t *tc,
     o->shard_len = kp.shard_len;
     o->success = res.written;
     size_t old_size = res.had_existing ? res.existing.keymap_len + res.existing.value_len : 0;
-    o->cost.read_kb = res.had_existing ? kb_of(old_size) : 1;
+    o->cost.read_kb = res.had_existing ? op_kb_of(old_size) : 1;
     o->cost.read_units = 2 * o->cost.read_kb;
-    o->cost.write_kb = res.written ? kb_of(old_size) : 0;
+    o->cost.write_kb = res.written ? op_kb_of(old_size) : 0;
     if (s->return_row && !res.written && res.had_existing)
         return capture_existing(a, tc->ent->schema, &res.existing, o, err);
     return CS_OK;
@@ -382,12 +341,12 @@ static cs_err_t single_job_run(store_txn_t *t, void *arg, cs_error_t *err)
 {
     single_job_t *j = arg;
     table_ctx_t tc;
-    cs_err_t rc = table_open(j->ctx, t, j->ctx->req->table, &tc, err);
+    cs_err_t rc = op_table_open(j->ctx, t, j->ctx->req->table, &tc, err);
     if (rc != CS_OK)
         return rc;
     rc = j->is_put ? do_put(t, j->ctx->arena, &tc, &j->put, &j->out, err)
                    : do_delete(t, j->ctx->arena, &tc, &j->del, &j->out, err);
-    table_close(&tc);
+    op_table_close(&tc);
     return rc;
 }
 
@@ -401,7 +360,7 @@ static cs_err_t single_write(op_ctx_t *ctx, bool is_put)
         rc = store_write(ctx->srv->store, single_job_run, &j, ctx->err);
     if (rc != CS_OK)
         return rc;
-    write_consumed(ctx->w, &j.out.cost);
+    op_write_consumed(ctx->w, &j.out.cost);
     write_op_fields(ctx->w, &j.out, is_put);
     return CS_OK;
 }
@@ -431,7 +390,7 @@ cs_err_t op_get(op_ctx_t *ctx)
     if (rc != CS_OK)
         return rc;
     table_ctx_t tc;
-    rc = table_open(ctx, &t, ctx->req->table, &tc, ctx->err);
+    rc = op_table_open(ctx, &t, ctx->req->table, &tc, ctx->err);
     if (rc != CS_OK) {
         store_read_end(&t);
         return rc;
@@ -447,14 +406,14 @@ cs_err_t op_get(op_ctx_t *ctx)
         rc = store_txn_error(&t, ctx->err);
     if (rc == CS_OK && found)
         rc = full_row(ctx->arena, tc.ent->schema, &row, &full, &full_len, ctx->err);
-    table_close(&tc);
+    op_table_close(&tc);
     store_read_end(&t);
     if (rc != CS_OK)
         return rc;
 
-    consumed_t c = { .read_kb = found ? kb_of(row.keymap_len + row.value_len) : 1 };
+    consumed_t c = { .read_kb = found ? op_kb_of(row.keymap_len + row.value_len) : 1 };
     c.read_units = consistency == 1 ? c.read_kb : 2 * c.read_kb;
-    write_consumed(ctx->w, &c);
+    op_write_consumed(ctx->w, &c);
     if (found) {
         uint8_t v[VERSION_LEN];
         version_bytes(row.version, v);
@@ -508,7 +467,7 @@ static cs_err_t wm_job_run(store_txn_t *t, void *arg, cs_error_t *err)
     for (uint32_t i = 0; i < j->n; i++) {
         wm_op_t *op = &j->ops[i];
         table_ctx_t tc;
-        cs_err_t rc = table_open(j->ctx, t, op->table, &tc, err);
+        cs_err_t rc = op_table_open(j->ctx, t, op->table, &tc, err);
         if (rc != CS_OK)
             return rc;
         rc = op->is_put ? do_put(t, j->ctx->arena, &tc, &op->put, &op->out, err)
@@ -524,7 +483,7 @@ static cs_err_t wm_job_run(store_txn_t *t, void *arg, cs_error_t *err)
                                              "same shard key; operation %u does not", i);
             }
         }
-        table_close(&tc);
+        op_table_close(&tc);
         if (rc != CS_OK)
             return rc;
         j->cost.read_kb += op->out.cost.read_kb;
@@ -595,7 +554,7 @@ cs_err_t op_write_multiple(op_ctx_t *ctx)
     }
     if (rc != CS_OK)
         return rc;
-    write_consumed(ctx->w, &j.cost);
+    op_write_consumed(ctx->w, &j.cost);
     if (j.failed_index >= 0) {
         const wm_op_t *op = &j.ops[j.failed_index];
         write_out_t failed = op->out;
@@ -642,7 +601,7 @@ static cs_err_t md_job_run(store_txn_t *t, void *arg, cs_error_t *err)
 {
     md_job_t *j = arg;
     table_ctx_t tc;
-    cs_err_t rc = table_open(j->ctx, t, j->ctx->req->table, &tc, err);
+    cs_err_t rc = op_table_open(j->ctx, t, j->ctx->req->table, &tc, err);
     if (rc != CS_OK)
         return rc;
     key_parts_t kp;
@@ -676,7 +635,7 @@ static cs_err_t md_job_run(store_txn_t *t, void *arg, cs_error_t *err)
         if (rc == CS_OK)
             rc = rows_delete_range(t, &args, j->ctx->arena, &j->res, err);
     }
-    table_close(&tc);
+    op_table_close(&tc);
     return rc;
 }
 
@@ -704,7 +663,7 @@ cs_err_t op_multi_delete(op_ctx_t *ctx)
     consumed_t c = { .read_kb = (int32_t)(j.res.kb ? j.res.kb : 1),
                      .write_kb = (int32_t)j.res.kb };
     c.read_units = 2 * c.read_kb;
-    write_consumed(ctx->w, &c);
+    op_write_consumed(ctx->w, &c);
     nson_w_kv_int(ctx->w, "nd", (int32_t)j.res.deleted);
     /* like the service: a batch that used its whole budget hands out a
      * continuation key, even when nothing is left (the next call deletes 0) */
