@@ -55,6 +55,7 @@ int main(int argc, char **argv)
     if (crash && *crash) {
         store_faults_t f = { .exit_after_commits = strtoull(crash, NULL, 10) };
         store_set_faults(srv.store, &f);
+        srv.maint_paused = true;   /* count only the commits of requests */
     }
     if (tcache_init(&srv, &err) != CS_OK || maint_start(&srv, &err) != CS_OK) {
         fprintf(stderr, "csemu: %s\n", err.msg);

@@ -19,7 +19,8 @@ struct maint {
 
 void maint_run_once(server_t *srv)
 {
-    maint_tasks_run(srv);
+    if (!srv->maint_paused)
+        maint_tasks_run(srv);
 }
 
 static void *maint_main(void *arg)

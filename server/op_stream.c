@@ -221,7 +221,7 @@ static cs_err_t consumer_job_run(store_txn_t *t, void *arg, cs_error_t *err)
             return CS_OK;
         }
         if (rc == CS_OK)
-            rc = group_close(t, cid, ctx->tenant, now, err);
+            rc = group_close_seen(t, cid, ctx->tenant, j->cur.poll_seq, now, err);
         return rc;
     case MODE_DELETE:
         /* deleting a group that does not exist (any more) leaves nothing to
@@ -453,8 +453,11 @@ static cs_err_t poll_job_run(store_txn_t *t, void *arg, cs_error_t *err)
 {
     poll_job_t *j = arg;
     poll_job_reset(j);
-    cs_err_t rc = group_poll(t, j->cur.consumer_id, j->ctx->tenant, j->limit, clock_now_ms(),
-                             poll_emit, j, &j->poll_seq, &j->remaining, err);
+    /* the cursor says which poll the client saw last: a newer one's reply
+     * was lost, and group_poll_seen gives its events again */
+    cs_err_t rc = group_poll_seen(t, j->cur.consumer_id, j->ctx->tenant, j->limit,
+                                  j->cur.poll_seq, clock_now_ms(), poll_emit, j, &j->poll_seq,
+                                  &j->remaining, err);
     if (rc != CS_OK)
         return rc;
     if (j->failed)

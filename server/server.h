@@ -30,6 +30,7 @@ typedef struct server {
     struct maint *maint;       /* background purge/expiry thread */
     struct tcache *tcache;     /* parsed table metadata (tcache.h) */
     int64_t started_ms;        /* wall clock at start, for uptime */
+    bool maint_paused;         /* test crash points: no background commits */
     server_stats_t stats;
 } server_t;
 

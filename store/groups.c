@@ -680,6 +680,12 @@ out:
 cs_err_t group_close(store_txn_t *t, uint64_t cid, const char *tenant, int64_t now_ms,
                      cs_error_t *err)
 {
+    return group_close_seen(t, cid, tenant, UINT64_MAX, now_ms, err);
+}
+
+cs_err_t group_close_seen(store_txn_t *t, uint64_t cid, const char *tenant, uint64_t seen_seq,
+                          int64_t now_ms, cs_error_t *err)
+{
     consumer_info_t c;
     cs_err_t rc = group_consumer_get(t, cid, tenant, &c, err);
     if (rc != CS_OK)
@@ -688,8 +694,9 @@ cs_err_t group_close(store_txn_t *t, uint64_t cid, const char *tenant, int64_t n
     if (!g)
         return cs_fail(err, CS_ENOMEM, "out of memory closing a consumer");
     rc = gr_load_group_of(t, &c, g, err);
-    if (rc == CS_OK && !c.manual && c.poll_seq > 0)
-        rc = gr_commit_upto(t, &c, c.poll_seq, err);
+    uint64_t upto = seen_seq < c.poll_seq ? seen_seq : c.poll_seq;
+    if (rc == CS_OK && !c.manual && upto > 0)
+        rc = gr_commit_upto(t, &c, upto, err);
     if (rc == CS_OK) {
         consumer_end(t, &c, CONSUMER_CLOSED, now_ms);
         rc = gr_settle(t, g, 0, now_ms, true, err);

@@ -162,10 +162,9 @@ typedef bool (*group_emit_fn)(void *ctx, uint64_t table_id, const changelog_even
  * position below the first retained event jumps to it), merged across
  * partitions by the events' global write version (ev->version, from the
  * "row_version" counter: commit order; one partition's events are always
- * in sequence order), calling emit for each. NOTE: rows.c gives a delete
- * event the deleted row's (older) version, so across partitions a delete
- * can come ahead of later events of other partitions until delete events
- * carry a fresh counter value; per-partition (= per-key) order is exact;
+ * in sequence order), calling emit for each (every event, deletes too,
+ * carries a fresh value of the global write counter, so the merge is commit
+ * order; a poll reads one table, see groups_poll.c);
  * (6) advances delivered positions past the taken events, writes the poll
  * record when at least one event was taken, and increments poll_seq
  * (every poll with limit > 0 gets a new number, even an empty one).
@@ -175,6 +174,18 @@ typedef bool (*group_emit_fn)(void *ctx, uint64_t table_id, const changelog_even
 cs_err_t group_poll(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t limit,
                     int64_t now_ms, group_emit_fn emit, void *ctx,
                     uint64_t *poll_seq_out, int64_t *remaining_out, cs_error_t *err);
+
+/* group_poll for a client that presents the cursor of poll `seen_seq`.
+ * When seen_seq is older than the consumer's latest poll, the replies of
+ * the polls after it never reached the client (the server stopped or the
+ * connection broke after they committed): those polls are rewound first —
+ * their records dropped and delivered positions moved back to where poll
+ * seen_seq left them — so their events come again (at-least-once), and
+ * automatic mode commits only up to seen_seq. group_poll is this function
+ * with seen_seq = the latest poll. */
+cs_err_t group_poll_seen(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t limit,
+                         uint64_t seen_seq, int64_t now_ms, group_emit_fn emit, void *ctx,
+                         uint64_t *poll_seq_out, int64_t *remaining_out, cs_error_t *err);
 
 /* COMMIT everything polls 1..upto_poll_seq of this consumer returned, for the
  * partitions it still owns under the same epoch (see the model above);
@@ -208,6 +219,12 @@ cs_err_t group_update(store_txn_t *t, uint64_t cid, const char *tenant,
  * twice gives "Consumer N has been closed"), storage errors. */
 cs_err_t group_close(store_txn_t *t, uint64_t cid, const char *tenant, int64_t now_ms,
                      cs_error_t *err);
+
+/* group_close for a client that presents the cursor of poll `seen_seq`:
+ * automatic mode commits only the polls up to seen_seq (later replies never
+ * reached the client, so their events stay uncommitted for the group). */
+cs_err_t group_close_seen(store_txn_t *t, uint64_t cid, const char *tenant, uint64_t seen_seq,
+                          int64_t now_ms, cs_error_t *err);
 
 /* ---- group operations (write txn) ----------------------------------- */
 

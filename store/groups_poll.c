@@ -180,9 +180,115 @@ static cs_err_t poll_read(store_txn_t *t, pstream_t *st, size_t ns, uint32_t lim
     return store_txn_error(t, err);
 }
 
+/* ---- rewinding polls whose replies were lost --------------------------- */
+
+typedef struct rewind_ent {
+    uint64_t table_id, epoch, end;
+    uint32_t partition;
+    bool lost;             /* from a poll after seen_seq */
+} rewind_ent_t;
+
+typedef struct rewind {
+    store_txn_t *t;
+    uint64_t seen;
+    rewind_ent_t *v;
+    size_t n, cap;
+    uint64_t *lost_seqs;
+    size_t nl, lcap;
+    bool nomem;
+} rewind_t;
+
+static bool rewind_visit(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                         void *ctx)
+{
+    rewind_t *r = ctx;
+    if (klen != 16 || vlen % POLL_ENT_LEN != 0) {
+        txn_fail(r->t, CS_ECORRUPT, "store is corrupt: bad poll record");
+        return false;
+    }
+    uint64_t seq = be64_load(key + 8);
+    bool lost = seq > r->seen;
+    size_t ne = vlen / POLL_ENT_LEN;
+    if ((lost && !gr_grow((void **)&r->lost_seqs, &r->lcap, r->nl + 1, sizeof *r->lost_seqs)) ||
+        !gr_grow((void **)&r->v, &r->cap, r->n + ne, sizeof *r->v)) {
+        r->nomem = true;
+        return false;
+    }
+    if (lost)
+        r->lost_seqs[r->nl++] = seq;
+    for (size_t i = 0; i < ne; i++) {
+        const uint8_t *q = val + i * POLL_ENT_LEN;
+        rewind_ent_t *e = &r->v[r->n++];
+        e->table_id = be64_load(q);
+        e->partition = be32_load(q + 8);
+        e->epoch = be64_load(q + 12);
+        e->end = be64_load(q + 20);
+        e->lost = lost;
+    }
+    return true;
+}
+
+/* Undo the polls of consumer c after seen_seq (their replies never reached
+ * the client): drop their records and move each partition they advanced
+ * back to where the client's knowledge ends: the furthest end of a kept
+ * (seen, uncommitted) poll of that partition, else the group's committed
+ * position. Partitions that changed owner or epoch since are left alone. */
+static cs_err_t rewind_lost_polls(store_txn_t *t, const consumer_info_t *c, uint64_t seen_seq,
+                                  cs_error_t *err)
+{
+    rewind_t r;
+    keybuf_t k;
+    cs_err_t rc = CS_OK;
+    memset(&r, 0, sizeof r);
+    r.t = t;
+    r.seen = seen_seq;
+    gr_key_id(&k, c->cid);
+    keys_foreach_prefix(t, KEYS_DBI_CPOLLS, k.b, k.len, NULL, 0, rewind_visit, &r);
+    if (!txn_ok(t) || r.nomem) {
+        rc = r.nomem ? cs_fail(err, CS_ENOMEM, "out of memory rewinding polls")
+                     : store_txn_error(t, err);
+        goto out;
+    }
+    for (size_t i = 0; i < r.n && txn_ok(t); i++) {
+        const rewind_ent_t *e = &r.v[i];
+        uint64_t delivered, epoch;
+        gpos_t g;
+        if (!e->lost || gr_cpart_get(t, c->cid, e->table_id, e->partition, &delivered, &epoch) != 1 ||
+            epoch != e->epoch || gr_gpos_get(t, c->gid, e->table_id, e->partition, &g) != 1 ||
+            g.owner != c->cid || g.epoch != epoch)
+            continue;
+        uint64_t to = g.committed;
+        for (size_t j = 0; j < r.n; j++) {
+            const rewind_ent_t *f = &r.v[j];
+            if (!f->lost && f->table_id == e->table_id && f->partition == e->partition &&
+                f->epoch == epoch && f->end > to)
+                to = f->end;
+        }
+        if (to < delivered)
+            gr_cpart_put(t, c->cid, e->table_id, e->partition, to, epoch);
+    }
+    for (size_t i = 0; i < r.nl && txn_ok(t); i++) {
+        gr_key_id2(&k, c->cid, r.lost_seqs[i]);
+        txn_del(t, KEYS_DBI_CPOLLS, &k);
+    }
+    rc = store_txn_error(t, err);
+out:
+    free(r.v);
+    free(r.lost_seqs);
+    return rc;
+}
+
 cs_err_t group_poll(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t limit,
                     int64_t now_ms, group_emit_fn emit, void *ctx,
                     uint64_t *poll_seq_out, int64_t *remaining_out, cs_error_t *err)
+{
+    return group_poll_seen(t, cid, tenant, limit, UINT64_MAX, now_ms, emit, ctx, poll_seq_out,
+                           remaining_out, err);
+}
+
+cs_err_t group_poll_seen(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t limit,
+                         uint64_t seen_seq, int64_t now_ms, group_emit_fn emit, void *ctx,
+                         uint64_t *poll_seq_out, int64_t *remaining_out, cs_error_t *err)
 {
     consumer_info_t c;
     grec_t *g = NULL;
@@ -196,11 +302,15 @@ cs_err_t group_poll(store_txn_t *t, uint64_t cid, const char *tenant, uint32_t l
     if (!g)
         return cs_fail(err, CS_ENOMEM, "out of memory polling");
     rc = gr_load_group_of(t, &c, g, err);
-    /* automatic mode: this poll says the previous ones are processed. A
-     * heartbeat (limit 0) says only "alive, still processing": it commits
-     * nothing (the Java doc's use of poll(0) during long processing). */
-    if (rc == CS_OK && !c.manual && limit > 0 && c.poll_seq > 0)
-        rc = gr_commit_upto(t, &c, c.poll_seq, err);
+    uint64_t seen = seen_seq < c.poll_seq ? seen_seq : c.poll_seq;
+    if (rc == CS_OK && seen < c.poll_seq)
+        rc = rewind_lost_polls(t, &c, seen, err);
+    /* automatic mode: this poll says the polls the client saw are
+     * processed. A heartbeat (limit 0) says only "alive, still processing":
+     * it commits nothing (the Java doc's use of poll(0) during long
+     * processing). */
+    if (rc == CS_OK && !c.manual && limit > 0 && seen > 0)
+        rc = gr_commit_upto(t, &c, seen, err);
     if (rc == CS_OK)
         rc = gr_settle(t, g, cid, now_ms, false, err);
     if (rc == CS_OK)
