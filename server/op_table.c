@@ -250,7 +250,7 @@ static cs_err_t job_create_table(store_txn_t *t, ddl_job_t *j, cs_error_t *err)
     if (t->ret)
         return store_txn_error(t, err);
 
-    char parent[256];
+    char parent[TABLES_NAME_MAX + 1];
     table_rec_t prec;
     memset(&prec, 0, sizeof prec);
     table_ent_t *pent = NULL;
@@ -270,12 +270,21 @@ static cs_err_t job_create_table(store_txn_t *t, ddl_job_t *j, cs_error_t *err)
                                        "table %s", st->table);
     }
 
+    /* a child's name starts with its parent's as stored (the case the
+     * parent was created with), whatever case the statement used */
+    char name[TABLES_NAME_MAX + 1];
+    int n = child ? snprintf(name, sizeof name, "%s%s", prec.name, strrchr(st->table, '.'))
+                  : snprintf(name, sizeof name, "%s", st->table);
+    if (n < 0 || (size_t)n >= sizeof name) {
+        tcache_put(pent);
+        return cs_fail(err, CS_EINVAL, "Table name is too long: %.64s...", st->table);
+    }
     cs_err_t rc = CS_OK;
     schema_t *schema = schema_create(st, pent ? pent->schema : NULL, err);
     tcache_put(pent);
     if (!schema)
         return err->code ? err->code : CS_EINVAL;
-    char *stext = schema_to_json(schema, st->table);
+    char *stext = schema_to_json(schema, name);
     schema_free(schema);
     json_error_t jerr;
     json_t *sj = stext ? json_loads(stext, 0, &jerr) : NULL;
@@ -302,11 +311,7 @@ static cs_err_t job_create_table(store_txn_t *t, ddl_job_t *j, cs_error_t *err)
     snprintf(j->rec.tenant, sizeof j->rec.tenant, "%s", ctx->tenant);
     snprintf(j->rec.compartment, sizeof j->rec.compartment, "%s",
              ctx->compartment ? ctx->compartment : "");
-    if (strlen(st->table) >= sizeof j->rec.name) {
-        free(mtext);
-        return cs_fail(err, CS_EINVAL, "Table name is too long: %.64s...", st->table);
-    }
-    strcpy(j->rec.name, st->table);
+    strcpy(j->rec.name, name);
     j->rec.parent_id = child ? prec.id : 0;
     j->rec.state = TABLE_STATE_ACTIVE;
     j->rec.meta_json = mtext;
@@ -379,24 +384,6 @@ static cs_err_t job_alter_table(store_txn_t *t, ddl_job_t *j, cs_error_t *err)
     return CS_OK;
 }
 
-/* The index's first path step must name a column of the table. */
-static cs_err_t index_check_fields(const schema_t *s, const ddl_stmt_t *st, cs_error_t *err)
-{
-    for (uint32_t i = 0; i < st->nifields; i++) {
-        const char *path = st->ifields[i].path;
-        char first[256];
-        size_t n = strcspn(path, ".[");
-        if (n >= sizeof first)
-            n = sizeof first - 1;
-        memcpy(first, path, n);
-        first[n] = '\0';
-        if (schema_field_index(s, first) < 0)
-            return cs_fail(err, CS_EINVAL, "Index %s: no field '%s' in table %s", st->index,
-                           first, st->table);
-    }
-    return CS_OK;
-}
-
 static json_t *index_find(json_t *indexes, const char *name, size_t *at)
 {
     size_t i;
@@ -440,7 +427,7 @@ static cs_err_t job_index(store_txn_t *t, ddl_job_t *j, cs_error_t *err)
         table_ent_t *ent = tcache_get(j->ctx->srv, t, &j->rec, err);
         if (!ent)
             return err->code;
-        rc = index_check_fields(ent->schema, st, err);
+        rc = schema_check_index(ent->schema, st, err);
         tcache_put(ent);
         if (rc != CS_OK)
             return rc;

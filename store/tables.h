@@ -30,13 +30,14 @@
 #define TABLES_MAX_PARTITIONS 4096u
 #define TABLES_DROP_BUDGET 10000u   /* entries a drop deletes inline */
 #define TABLES_OCID_PREFIX "ocid1.nosqltable.oc1.csemu."
+#define TABLES_NAME_MAX 520u        /* a full name: parent.child...; each part <= 256 */
 
 typedef struct table_rec {
     uint64_t id;                  /* assigned by tables_create, never reused */
     uint64_t parent_id;           /* 0 for a top-level table */
     char tenant[128];
     char compartment[256];
-    char name[256];               /* as written, e.g. "Parent.child" */
+    char name[TABLES_NAME_MAX + 1]; /* as written, e.g. "Parent.child" */
     char ocid[64];                /* derived from id */
     int32_t state;                /* TABLES_STATE_ACTIVE (0) or server-defined */
     bool streaming;               /* change events are recorded */
