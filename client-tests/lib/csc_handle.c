@@ -5,6 +5,12 @@
  * per csc_handle_t keeps its connection open between requests; the reply
  * body is collected into a buf_t with a ceiling, then decoded into an arena
  * the reply owns.
+ *
+ * Per-request cost: the easy handle is configured once (URL, header list,
+ * callbacks, TCP_NODELAY, no "Expect: 100-continue") and each request only
+ * sets its body and timeout; the header list is built once and the
+ * request-id header rewritten in place; the request and reply buffers are
+ * kept (and dropped again when a big exchange made them large).
  */
 #include "csc_handle.h"
 
@@ -16,6 +22,10 @@
 
 #include "wire.h"
 
+#define REQUEST_ID_HEADER "x-nosql-request-id: "
+#define REQUEST_ID_DIGITS 20          /* an unsigned long in decimal */
+#define KEEP_BUFFER_BYTES (1u << 20)  /* larger request/reply buffers are freed after use */
+
 struct csc_handle {
     CURL *curl;
     char *endpoint;               /* "http://host:port" */
@@ -23,6 +33,11 @@ struct csc_handle {
     char *auth;                   /* "Authorization: Bearer <tenant>" or NULL */
     int timeout_ms, table_timeout_ms;
     unsigned long request_id;     /* x-nosql-request-id counter */
+    struct curl_slist *headers;   /* every request's headers, built once */
+    CURLU *curlu;                 /* url, parsed once */
+    char *id_header;              /* the request-id entry's text, rewritten per request */
+    long curl_timeout_ms;         /* CURLOPT_TIMEOUT_MS last set, 0 = none yet */
+    buf_t req, resp;              /* request body and reply body, reused */
     char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -42,6 +57,78 @@ void csc_error_clear(csc_error_t *err)
 /* ------------------------------------------------------------------------
  * handle
  * ------------------------------------------------------------------------ */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    buf_t *b = ud;
+    buf_append(b, p, size * n);
+    return buf_ok(b) ? size * n : 0; /* 0 aborts the transfer */
+}
+
+/* The header list every request sends; the request-id entry holds room
+ * for any counter value and is rewritten in place (curl reads the list at
+ * each transfer and never copies it). */
+static bool build_headers(csc_handle_t *h)
+{
+    static const char *const fixed[] = {
+        "Content-Type: application/octet-stream", "Accept: application/octet-stream",
+        "Connection: keep-alive", "User-Agent: csemu-csclient/0.1", "Expect:",
+    };
+    struct curl_slist *l = NULL, *t;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        if (!(t = curl_slist_append(l, fixed[i])))
+            goto fail;
+        l = t;
+    }
+    char id[sizeof REQUEST_ID_HEADER + REQUEST_ID_DIGITS];
+    snprintf(id, sizeof id, "%s%0*d", REQUEST_ID_HEADER, REQUEST_ID_DIGITS, 0);
+    if (!(t = curl_slist_append(l, id)))
+        goto fail;
+    l = t;
+    for (t = l; t->next; t = t->next)
+        ;
+    h->id_header = t->data;
+    if (h->auth) {
+        if (!(t = curl_slist_append(l, h->auth)))
+            goto fail;
+        l = t;
+    }
+    h->headers = l;
+    return true;
+fail:
+    curl_slist_free_all(l);
+    return false;
+}
+
+/* The URL, parsed once when curl can (it then skips parsing it at every
+ * transfer); as text otherwise, so a bad endpoint fails at the first
+ * request with curl's message, as it always did. */
+static bool set_url(csc_handle_t *h)
+{
+    h->curlu = curl_url();
+    if (h->curlu && curl_url_set(h->curlu, CURLUPART_URL, h->url, 0) == CURLUE_OK &&
+        curl_easy_setopt(h->curl, CURLOPT_CURLU, h->curlu) == CURLE_OK)
+        return true;
+    curl_url_cleanup(h->curlu);
+    h->curlu = NULL;
+    return curl_easy_setopt(h->curl, CURLOPT_URL, h->url) == CURLE_OK;
+}
+
+/* What stays the same for every request. */
+static bool configure(csc_handle_t *h)
+{
+    CURL *c = h->curl;
+    return build_headers(h) && set_url(h) &&
+           curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->resp) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
+           curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err) == CURLE_OK;
+}
 
 csc_handle_t *csc_handle_new(const char *endpoint, const char *tenant)
 {
@@ -63,12 +150,18 @@ csc_handle_t *csc_handle_new(const char *endpoint, const char *tenant)
             snprintf(h->auth, n, "Authorization: Bearer %s", tenant);
     }
     h->curl = curl_easy_init();
+    buf_init(&h->req, 0);
+    buf_init(&h->resp, CSC_MAX_REPLY_BYTES);
     if (!h->endpoint || !h->url || (tenant && !h->auth) || !h->curl) {
         csc_handle_free(h);
         return NULL;
     }
     memcpy(h->url, h->endpoint, elen);
     memcpy(h->url + elen, WIRE_PATH, sizeof WIRE_PATH);
+    if (!configure(h)) {
+        csc_handle_free(h);
+        return NULL;
+    }
     h->timeout_ms = CSC_DEFAULT_TIMEOUT_MS;
     h->table_timeout_ms = CSC_DEFAULT_TABLE_TIMEOUT_MS;
     h->request_id = 1; /* borneo's first request carries "2" */
@@ -81,6 +174,10 @@ void csc_handle_free(csc_handle_t *h)
         return;
     if (h->curl)
         curl_easy_cleanup(h->curl);
+    curl_slist_free_all(h->headers);
+    curl_url_cleanup(h->curlu);
+    buf_free(&h->req);
+    buf_free(&h->resp);
     free(h->endpoint);
     free(h->url);
     free(h->auth);
@@ -236,54 +333,38 @@ cs_err_t csc_reply_decode(const uint8_t *body, size_t len, csc_reply_t *reply,
  * HTTP
  * ------------------------------------------------------------------------ */
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+/* Empty a buffer, keeping its memory for the next request unless it grew
+ * large (buf_free keeps the ceiling). */
+static void buf_recycle(buf_t *b)
 {
-    buf_t *b = ud;
-    buf_append(b, p, size * n);
-    return buf_ok(b) ? size * n : 0; /* 0 aborts the transfer */
+    if (b->cap > KEEP_BUFFER_BYTES)
+        buf_free(b);
+    else
+        buf_reset(b);
 }
 
 cs_err_t csc_send(csc_handle_t *h, const csc_header_t *hdr, const uint8_t *payload,
                   size_t payload_len, csc_reply_t *reply, csc_error_t *err)
 {
-    buf_t req, resp;
-    struct curl_slist *headers = NULL;
     cs_err_t rc;
-    char idhdr[64];
+    CURL *c = h->curl;
     memset(reply, 0, sizeof *reply);
     csc_error_clear(err);
-    buf_init(&req, 0);
-    buf_init(&resp, CSC_MAX_REPLY_BYTES);
 
-    rc = csc_request_encode(h, hdr, payload, payload_len, &req, err);
+    rc = csc_request_encode(h, hdr, payload, payload_len, &h->req, err);
     if (rc)
         goto out;
-    snprintf(idhdr, sizeof idhdr, "x-nosql-request-id: %lu", ++h->request_id);
-    static const char *const fixed[] = {
-        "Content-Type: application/octet-stream", "Accept: application/octet-stream",
-        "Connection: keep-alive", "User-Agent: csemu-csclient/0.1", "Expect:",
-    };
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-        headers = curl_slist_append(headers, fixed[i]);
-    headers = curl_slist_append(headers, idhdr);
-    if (h->auth)
-        headers = curl_slist_append(headers, h->auth);
+    /* same width as the placeholder: digits of an unsigned long fit */
+    snprintf(h->id_header + sizeof REQUEST_ID_HEADER - 1, REQUEST_ID_DIGITS + 1, "%lu",
+             ++h->request_id);
 
     int t = hdr->timeout_ms > 0 ? hdr->timeout_ms : csc_handle_timeout(h, hdr->table_op);
-    CURL *c = h->curl;
-    curl_easy_reset(c); /* keeps the connection cache */
-    curl_easy_setopt(c, CURLOPT_URL, h->url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)req.data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req.len);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)t + 1000);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+    if ((long)t + 1000 != h->curl_timeout_ms) {
+        h->curl_timeout_ms = (long)t + 1000;
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->curl_timeout_ms);
+    }
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)h->req.data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->req.len);
     h->curl_err[0] = 0;
 
     CURLcode cc = curl_easy_perform(c);
@@ -291,7 +372,7 @@ cs_err_t csc_send(csc_handle_t *h, const csc_header_t *hdr, const uint8_t *paylo
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     err->http_status = (int)status;
     if (cc != CURLE_OK) {
-        if (cc == CURLE_WRITE_ERROR && !buf_ok(&resp))
+        if (cc == CURLE_WRITE_ERROR && !buf_ok(&h->resp))
             rc = cs_fail(&err->e, CS_ETOOBIG, "reply larger than %u bytes",
                          (unsigned)CSC_MAX_REPLY_BYTES);
         else
@@ -303,14 +384,13 @@ cs_err_t csc_send(csc_handle_t *h, const csc_header_t *hdr, const uint8_t *paylo
         rc = cs_fail(&err->e, CS_EIO, "HTTP status %ld from %s", status, h->url);
         goto out;
     }
-    rc = csc_reply_decode(resp.data, resp.len, reply, err);
+    rc = csc_reply_decode(h->resp.data, h->resp.len, reply, err);
     err->http_status = (int)status;
 
 out:
     if (rc)
         csc_reply_free(reply);
-    curl_slist_free_all(headers);
-    buf_free(&req);
-    buf_free(&resp);
+    buf_recycle(&h->req);
+    buf_recycle(&h->resp);
     return rc;
 }

@@ -57,13 +57,10 @@ void csc_dec_fail(csc_dec_t *d, const char *key, const char *what)
     d->rc = cs_fail(&d->err->e, CS_EPROTO, "reply field \"%s\": %s", key, what);
 }
 
-/* The field, or NULL when absent / after a failure / of the wrong type. */
-static const nson_value_t *field(csc_dec_t *d, const nson_value_t *m, const char *key, int type)
+const nson_value_t *csc_dec_typed(csc_dec_t *d, const nson_value_t *v, const char *key,
+                                  int type)
 {
-    if (d->rc || !m)
-        return NULL;
-    const nson_value_t *v = nson_map_get(m, key);
-    if (!v)
+    if (d->rc || !v)
         return NULL;
     if ((int)v->type != type) {
         char what[96];
@@ -75,6 +72,14 @@ static const nson_value_t *field(csc_dec_t *d, const nson_value_t *m, const char
     return v;
 }
 
+/* The field, or NULL when absent / after a failure / of the wrong type. */
+static const nson_value_t *field(csc_dec_t *d, const nson_value_t *m, const char *key, int type)
+{
+    if (d->rc || !m)
+        return NULL;
+    return csc_dec_typed(d, nson_map_get(m, key), key, type);
+}
+
 bool csc_dec_str(csc_dec_t *d, const nson_value_t *m, const char *key, char **out)
 {
     const nson_value_t *v = field(d, m, key, NSON_STRING);
@@ -82,6 +87,18 @@ bool csc_dec_str(csc_dec_t *d, const nson_value_t *m, const char *key, char **ou
         return false;
     free(*out);
     *out = strndup(v->u.str.ptr, v->u.str.len);
+    if (!*out && !d->rc)
+        d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
+    return *out != NULL;
+}
+
+bool csc_dec_str_in(csc_dec_t *d, const nson_value_t *m, const char *key, arena_t *a,
+                    char **out)
+{
+    const nson_value_t *v = field(d, m, key, NSON_STRING);
+    if (!v || v->u.str.is_null)
+        return false;
+    *out = arena_strndup(a, v->u.str.ptr, v->u.str.len);
     if (!*out && !d->rc)
         d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
     return *out != NULL;

@@ -32,11 +32,18 @@ typedef struct csc_dec {
 
 /* Each returns true when the field is present with the right type. */
 bool csc_dec_str(csc_dec_t *d, const nson_value_t *m, const char *key, char **out);
+/* csc_dec_str with the copy in arena a (freed with it, never free()d). */
+bool csc_dec_str_in(csc_dec_t *d, const nson_value_t *m, const char *key, arena_t *a,
+                    char **out);
 bool csc_dec_int(csc_dec_t *d, const nson_value_t *m, const char *key, int *out);
 bool csc_dec_long(csc_dec_t *d, const nson_value_t *m, const char *key, int64_t *out);
 bool csc_dec_bool(csc_dec_t *d, const nson_value_t *m, const char *key, bool *out);
 bool csc_dec_bytes(csc_dec_t *d, const nson_value_t *m, const char *key, csc_bytes_t *out);
 bool csc_dec_row(csc_dec_t *d, const nson_value_t *m, const char *key, csc_row_t *out);
+/* v (the value of field key, NULL = absent) when it has this type; a
+ * present value of another type fails as the csc_dec_* getters do. */
+const nson_value_t *csc_dec_typed(csc_dec_t *d, const nson_value_t *v, const char *key,
+                                  int type);
 /* A field that must be an ARRAY (or MAP); NULL when absent or bad. */
 const nson_value_t *csc_dec_array(csc_dec_t *d, const nson_value_t *m, const char *key);
 const nson_value_t *csc_dec_map(csc_dec_t *d, const nson_value_t *m, const char *key);

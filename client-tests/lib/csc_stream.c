@@ -19,7 +19,9 @@
 #include <time.h>
 
 #include "csc_internal.h"
+#include "csc_nson_raw.h"
 #include "csc_table.h"
+#include "nson_json.h"
 #include "wire.h"
 
 /* ------------------------------------------------------------------------
@@ -42,6 +44,7 @@ struct csc_consumer_builder {
     bool has_max_poll;
     int64_t max_poll_ms;
     bool force_reset;
+    bool lazy_json;             /* client side only */
     table_cfg_t *tables;
     size_t n, cap;
     cs_error_t sticky;          /* first setter mistake, code CS_OK when none */
@@ -52,6 +55,7 @@ struct csc_consumer {
     csc_bytes_t cursor;         /* data NULL once closed */
     csc_row_t metadata;         /* "cm" */
     bool closed;
+    bool lazy_json;             /* polls leave rows without JSON */
 };
 
 static int64_t mono_ms(void)
@@ -157,6 +161,7 @@ void csc_builder_set_compartment(csc_consumer_builder_t *b, const char *compartm
 void csc_builder_set_commit_automatic(csc_consumer_builder_t *b) { b->manual = false; }
 void csc_builder_set_commit_manual(csc_consumer_builder_t *b) { b->manual = true; }
 void csc_builder_set_force_reset_start_location(csc_consumer_builder_t *b) { b->force_reset = true; }
+void csc_builder_set_lazy_json(csc_consumer_builder_t *b, bool on) { b->lazy_json = on; }
 
 void csc_builder_set_max_poll_interval(csc_consumer_builder_t *b, int64_t ms)
 {
@@ -438,31 +443,46 @@ cs_err_t csc_cs_reply_decode(const nson_value_t *reply, csc_bytes_t *cursor,
     return d.rc;
 }
 
+/* A bundle's storage: one arena for its messages, events, records and
+ * strings and for the event bytes its rows borrow. A polled bundle takes
+ * over the reply's arena, where the decoded reply already holds those
+ * bytes, so nothing is copied; a bundle decoded from a caller's tree
+ * copies each event's bytes once. */
+struct csc_bundle_mem {
+    arena_t arena;
+};
+
+/* Messages + events + records one bundle may hold: arrays are allocated
+ * only within this budget, so a reply cannot make us allocate more than
+ * about CSC_BUNDLE_MAX_ITEMS * sizeof(csc_record_t). */
+#define CSC_BUNDLE_MAX_ITEMS (1u << 20)
+
+/* Event trees are scratch: dropped after an event once they hold this. */
+#define SCRATCH_KEEP_BYTES (256u << 10)
+
 void csc_bundle_free(csc_bundle_t *b)
 {
     if (!b)
         return;
+    /* rows borrow their bytes from the storage; only their JSON is theirs */
     for (size_t m = 0; m < b->num_messages; m++) {
-        csc_message_t *msg = &b->messages[m];
+        const csc_message_t *msg = &b->messages[m];
         for (size_t e = 0; e < msg->num_events; e++) {
-            csc_event_t *ev = &msg->events[e];
+            const csc_event_t *ev = &msg->events[e];
             for (size_t r = 0; r < ev->num_records; r++) {
                 csc_record_t *rec = &ev->records[r];
-                free(rec->event_id);
                 csc_row_free(&rec->key);
                 csc_row_free(&rec->current.value);
                 csc_row_free(&rec->current.metadata);
                 csc_row_free(&rec->before.value);
                 csc_row_free(&rec->before.metadata);
             }
-            free(ev->records);
         }
-        free(msg->events);
-        free(msg->table_name);
-        free(msg->table_ocid);
-        free(msg->compartment);
     }
-    free(b->messages);
+    if (b->mem) {
+        arena_free(&b->mem->arena);
+        free(b->mem);
+    }
     csc_bytes_free(&b->cursor);
     memset(b, 0, sizeof *b);
 }
@@ -481,10 +501,84 @@ size_t csc_bundle_num_records(const csc_bundle_t *b)
     return n;
 }
 
-/* Messages + events + records one bundle may hold: arrays are allocated
- * only within this budget, so a reply cannot make us allocate more than
- * about CSC_BUNDLE_MAX_ITEMS * sizeof(csc_record_t). */
-#define CSC_BUNDLE_MAX_ITEMS (1u << 20)
+/* ---- raw NSON ----
+ * Rows are the exact bytes of their value inside the event. nson_decode
+ * builds a tree but keeps no offsets, so the tree path walks the same
+ * bytes in step with the tree's items (same order) to find where each
+ * value lies (csc_nson_raw.h: bounded, containers skipped in O(1)). */
+
+typedef struct span {
+    const uint8_t *p;   /* NULL = none */
+    size_t len;
+} span_t;
+
+/* Index of a two-letter key in keys[0..n), -1 when none. */
+static int key_index(const char *key, size_t len, const char (*keys)[3], int n)
+{
+    if (len != 2)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (key[0] == keys[i][0] && key[1] == keys[i][1])
+            return i;
+    return -1;
+}
+
+/* The last entry (the one nson_map_get returns) for each of keys in the
+ * MAP tree m, with its bytes from raw (the same MAP's bytes). */
+static void map_fields(const nson_value_t *m, span_t raw, const char (*keys)[3], int n,
+                       const nson_value_t **val, span_t *bytes)
+{
+    csc_nson_iter_t it;
+    csc_nson_iter_init(&it, raw.p, raw.len);
+    for (int i = 0; i < n; i++) {
+        val[i] = NULL;
+        bytes[i] = (span_t){ NULL, 0 };
+    }
+    for (uint32_t i = 0; i < m->u.map.count; i++) {
+        const char *key;
+        size_t klen;
+        span_t v = { NULL, 0 };
+        if (!csc_nson_iter_next(&it, &key, &klen, &v.p, &v.len))
+            v = (span_t){ NULL, 0 };
+        const nson_entry_t *e = &m->u.map.items[i];
+        int k = key_index(e->key, e->key_len, keys, n);
+        if (k >= 0) {
+            val[k] = e->val;
+            bytes[k] = v;
+        }
+    }
+}
+
+/* The same straight from the bytes of a MAP; false when raw is not one
+ * (or its items do not all fit). */
+static bool raw_fields(span_t raw, const char (*keys)[3], int n, span_t *bytes)
+{
+    csc_nson_iter_t it;
+    for (int i = 0; i < n; i++)
+        bytes[i] = (span_t){ NULL, 0 };
+    if (!csc_nson_iter_init(&it, raw.p, raw.len) || !it.map)
+        return false;
+    const char *key;
+    size_t klen;
+    span_t v;
+    while (csc_nson_iter_next(&it, &key, &klen, &v.p, &v.len)) {
+        int k = key_index(key, klen, keys, n);
+        if (k >= 0)
+            bytes[k] = v;
+    }
+    return it.left == 0;
+}
+
+/* ---- decoding ---- */
+
+typedef struct bundle_dec {
+    csc_dec_t d;
+    arena_t *mem;           /* the bundle's storage */
+    arena_t scratch;        /* event trees */
+    bool copy_events;       /* event bytes live in the caller's tree */
+    bool lazy;              /* rows without JSON until csc_row_json() */
+    size_t left;            /* CSC_BUNDLE_MAX_ITEMS budget */
+} bundle_dec_t;
 
 static bool take_budget(csc_dec_t *d, size_t *left, uint32_t n)
 {
@@ -498,6 +592,17 @@ static bool take_budget(csc_dec_t *d, size_t *left, uint32_t n)
     }
     *left -= n;
     return true;
+}
+
+/* An array of n zeroed items from the bundle's storage. */
+static void *bundle_array(bundle_dec_t *bd, uint32_t n, size_t size)
+{
+    if (bd->d.rc)
+        return NULL;
+    void *p = arena_calloc(bd->mem, n ? n : 1, size);
+    if (!p)
+        bd->d.rc = cs_fail(&bd->d.err->e, CS_ENOMEM, "out of memory");
+    return p;
 }
 
 /* An ARRAY field in borneo's terms: "Bad type in <what>: T should be ARRAY". */
@@ -525,36 +630,173 @@ static bool want_map(csc_dec_t *d, const nson_value_t *v, const char *what)
     return true;
 }
 
-/* An image value or metadata field; NULL type counts as absent (None). */
-static bool dec_image_part(csc_dec_t *d, const nson_value_t *rec, const char *key, csc_row_t *out)
+/* A record's row v (field key) over its bytes sp, with its JSON now
+ * unless lazy. null_absent: a NULL value counts as absent (None), as for
+ * images. */
+static bool take_row(bundle_dec_t *bd, const char *key, const nson_value_t *v, span_t sp,
+                     bool null_absent, csc_row_t *out)
 {
-    const nson_value_t *v = nson_map_get(rec, key);
-    if (!v || v->type == NSON_NULL)
+    csc_dec_t *d = &bd->d;
+    if (d->rc || !v || (null_absent && v->type == NSON_NULL))
         return false;
-    return csc_dec_row(d, rec, key, out);
+    if (!sp.p) { /* cannot happen on bytes nson_decode accepted */
+        d->rc = cs_fail(&d->err->e, CS_EPROTO, "bad change record: \"%s\" not found", key);
+        return false;
+    }
+    *out = csc_row_borrow(sp.p, sp.len);
+    if (!bd->lazy && !(out->json = nson_json_render_plain(v))) {
+        d->rc = cs_fail(&d->err->e, CS_ENOMEM, "cannot render a reply value as JSON");
+        return false;
+    }
+    return true;
 }
 
-static void dec_record(csc_dec_t *d, const nson_value_t *m, csc_record_t *r)
+enum { F_MD, F_XP, F_EI, F_PI, F_RI, F_RK, F_RV, F_RM, F_PV, F_PM, F_NUM };
+static const char record_keys[F_NUM][3] = { "md", "xp", "ei", "pi", "ri",
+                                            "rk", "rv", "rm", "pv", "pm" };
+
+/* One record MAP (tree m over the bytes raw): fields checked in this order,
+ * so the first error is the one borneo would meet. */
+static void dec_record(bundle_dec_t *bd, const nson_value_t *m, span_t raw, csc_record_t *r)
 {
+    csc_dec_t *d = &bd->d;
+    const nson_value_t *f[F_NUM], *v;
+    span_t sp[F_NUM];
     if (!want_map(d, m, "a change record"))
         return;
-    csc_dec_long(d, m, "md", &r->modification_time);
-    csc_dec_long(d, m, "xp", &r->expiration_time);
-    csc_dec_str(d, m, "ei", &r->event_id);
-    csc_dec_int(d, m, "pi", &r->partition_id);
-    csc_dec_int(d, m, "ri", &r->region_id);
-    csc_dec_row(d, m, "rk", &r->key);
-    bool cv = dec_image_part(d, m, "rv", &r->current.value);
-    bool cm = dec_image_part(d, m, "rm", &r->current.metadata);
-    bool pv = dec_image_part(d, m, "pv", &r->before.value);
-    bool pm = dec_image_part(d, m, "pm", &r->before.metadata);
+    map_fields(m, raw, record_keys, F_NUM, f, sp);
+    if ((v = csc_dec_typed(d, f[F_MD], "md", NSON_LONG)))
+        r->modification_time = v->u.l;
+    if ((v = csc_dec_typed(d, f[F_XP], "xp", NSON_LONG)))
+        r->expiration_time = v->u.l;
+    if ((v = csc_dec_typed(d, f[F_EI], "ei", NSON_STRING)) && !v->u.str.is_null &&
+        !(r->event_id = arena_strndup(bd->mem, v->u.str.ptr, v->u.str.len)))
+        d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
+    if ((v = csc_dec_typed(d, f[F_PI], "pi", NSON_INTEGER)))
+        r->partition_id = v->u.i;
+    if ((v = csc_dec_typed(d, f[F_RI], "ri", NSON_INTEGER)))
+        r->region_id = v->u.i;
+    take_row(bd, "rk", f[F_RK], sp[F_RK], false, &r->key);
+    bool cv = take_row(bd, "rv", f[F_RV], sp[F_RV], true, &r->current.value);
+    bool cm = take_row(bd, "rm", f[F_RM], sp[F_RM], true, &r->current.metadata);
+    bool pv = take_row(bd, "pv", f[F_PV], sp[F_PV], true, &r->before.value);
+    bool pm = take_row(bd, "pm", f[F_PM], sp[F_PM], true, &r->before.metadata);
     r->current.present = cv || cm;
     r->before.present = pv || pm;
 }
 
-/* One element of a message's "es": a BINARY holding an event MAP. */
-static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev, size_t *left)
+enum { E_VS, E_TY, E_ES, E_NUM };
+static const char event_keys[E_NUM][3] = { "vs", "ty", "es" };
+
+/* The records of one event MAP (tree m over the bytes raw). */
+static void dec_records(bundle_dec_t *bd, const nson_value_t *m, span_t raw, csc_event_t *ev)
 {
+    csc_dec_t *d = &bd->d;
+    const nson_value_t *f[E_NUM];
+    span_t sp[E_NUM];
+    map_fields(m, raw, event_keys, E_NUM, f, sp);
+    csc_dec_typed(d, f[E_VS], "vs", NSON_INTEGER);
+    csc_dec_typed(d, f[E_TY], "ty", NSON_INTEGER);
+    const nson_value_t *es = f[E_ES];
+    if (!es && !d->rc)
+        d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing events in message.");
+    if (!es || !want_array(d, es, "events") || !take_budget(d, &bd->left, es->u.arr.count))
+        return;
+    if (!(ev->records = bundle_array(bd, es->u.arr.count, sizeof *ev->records)))
+        return;
+    csc_nson_iter_t it;
+    csc_nson_iter_init(&it, sp[E_ES].p, sp[E_ES].len);
+    for (uint32_t i = 0; !d->rc && i < es->u.arr.count; i++) {
+        const char *key;
+        size_t klen;
+        span_t rec = { NULL, 0 };
+        if (!csc_nson_iter_next(&it, &key, &klen, &rec.p, &rec.len))
+            rec = (span_t){ NULL, 0 };
+        ev->num_records = i + 1;
+        dec_record(bd, es->u.arr.items[i], rec, &ev->records[i]);
+    }
+}
+
+/* Events larger than this take the tree path: their tree could reach the
+ * scratch arena's ceiling, which csc_nson_check does not model. */
+#define FAST_EVENT_MAX (1u << 20)
+
+/* A lazy record from its checked bytes; false when it is not the plain
+ * case (not a MAP, a field of another type, out of memory). */
+static bool fast_record(bundle_dec_t *bd, span_t raw, csc_record_t *r)
+{
+    span_t f[F_NUM];
+    const char *s;
+    size_t n;
+    bool is_null;
+    if (!raw_fields(raw, record_keys, F_NUM, f))
+        return false;
+    if ((f[F_MD].p && !csc_nson_get_long(f[F_MD].p, f[F_MD].len, &r->modification_time)) ||
+        (f[F_XP].p && !csc_nson_get_long(f[F_XP].p, f[F_XP].len, &r->expiration_time)) ||
+        (f[F_PI].p && !csc_nson_get_int(f[F_PI].p, f[F_PI].len, &r->partition_id)) ||
+        (f[F_RI].p && !csc_nson_get_int(f[F_RI].p, f[F_RI].len, &r->region_id)))
+        return false;
+    if (f[F_EI].p) {
+        if (!csc_nson_get_string(f[F_EI].p, f[F_EI].len, &s, &n, &is_null))
+            return false;
+        if (!is_null && !(r->event_id = arena_strndup(bd->mem, s, n)))
+            return false;
+    }
+    csc_row_t *rows[F_NUM] = { [F_RK] = &r->key,
+                               [F_RV] = &r->current.value, [F_RM] = &r->current.metadata,
+                               [F_PV] = &r->before.value, [F_PM] = &r->before.metadata };
+    for (int i = F_RK; i < F_NUM; i++) {
+        /* an image part of type NULL is absent (None); a NULL key is a key */
+        if (f[i].p && (i == F_RK || f[i].p[0] != NSON_NULL))
+            *rows[i] = csc_row_borrow(f[i].p, f[i].len);
+    }
+    r->current.present = r->current.value.nson || r->current.metadata.nson;
+    r->before.present = r->before.value.nson || r->before.metadata.nson;
+    return true;
+}
+
+/* Lazy poll fast path: the event's records straight from its bytes once
+ * csc_nson_check has accepted them - no tree, nothing copied. false,
+ * leaving ev as it was and reporting nothing, whenever the event is not
+ * the plain well-formed case (too large, not valid NSON, a field of an
+ * unexpected type, over budget): the tree path then decides and words
+ * the error exactly as it always has. */
+static bool fast_event(bundle_dec_t *bd, span_t raw, csc_event_t *ev)
+{
+    span_t f[E_NUM];
+    int32_t i32;
+    csc_nson_iter_t it;
+    if (raw.len > FAST_EVENT_MAX || !csc_nson_check(raw.p, raw.len) ||
+        !raw_fields(raw, event_keys, E_NUM, f))
+        return false;
+    if ((f[E_VS].p && !csc_nson_get_int(f[E_VS].p, f[E_VS].len, &i32)) ||
+        (f[E_TY].p && !csc_nson_get_int(f[E_TY].p, f[E_TY].len, &i32)) ||
+        !f[E_ES].p || f[E_ES].p[0] != NSON_ARRAY ||
+        !csc_nson_iter_init(&it, f[E_ES].p, f[E_ES].len) || it.left > bd->left)
+        return false;
+    uint32_t count = it.left;
+    csc_record_t *recs = arena_calloc(bd->mem, count ? count : 1, sizeof *recs);
+    if (!recs)
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        const char *key;
+        size_t klen;
+        span_t rec;
+        /* on failure recs stays in the arena, unused: its rows own nothing */
+        if (!csc_nson_iter_next(&it, &key, &klen, &rec.p, &rec.len) ||
+            !fast_record(bd, rec, &recs[i]))
+            return false;
+    }
+    bd->left -= count;
+    ev->records = recs;
+    ev->num_records = count;
+    return true;
+}
+
+/* One element of a message's "es": a BINARY holding an event MAP. */
+static void dec_event(bundle_dec_t *bd, const nson_value_t *v, csc_event_t *ev)
+{
+    csc_dec_t *d = &bd->d;
     if (d->rc)
         return;
     if (v->type != NSON_BINARY || v->u.bin.is_null) {
@@ -562,76 +804,98 @@ static void dec_event(csc_dec_t *d, const nson_value_t *v, csc_event_t *ev, size
                         (int)v->type);
         return;
     }
-    arena_t a;
-    cs_error_t derr;
-    arena_init(&a, 4 * (size_t)CSC_MAX_REPLY_BYTES);
-    /* borneo ignores bytes after the event MAP */
-    const nson_value_t *m = nson_decode(&a, v->u.bin.ptr, v->u.bin.len, true, &derr);
-    if (!m) {
-        d->rc = cs_fail(&d->err->e, CS_EPROTO, "bad change event: %s", derr.msg);
-    } else if (want_map(d, m, "a change event")) {
-        int ignored;
-        csc_dec_int(d, m, "vs", &ignored);
-        csc_dec_int(d, m, "ty", &ignored);
-        const nson_value_t *es = nson_map_get(m, "es");
-        if (!es && !d->rc)
-            d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing events in message.");
-        if (es && want_array(d, es, "events") && take_budget(d, left, es->u.arr.count)) {
-            ev->records = calloc(es->u.arr.count ? es->u.arr.count : 1, sizeof *ev->records);
-            if (!ev->records)
-                d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
-            for (uint32_t i = 0; !d->rc && i < es->u.arr.count; i++) {
-                ev->num_records = i + 1;
-                dec_record(d, es->u.arr.items[i], &ev->records[i]);
-            }
-        }
-    }
-    arena_free(&a);
-}
-
-static void dec_message(csc_dec_t *d, const nson_value_t *m, csc_message_t *msg, size_t *left)
-{
-    if (!want_map(d, m, "a message"))
-        return;
-    csc_dec_str(d, m, "to", &msg->table_ocid);
-    csc_dec_str(d, m, "n", &msg->table_name);
-    csc_dec_str(d, m, "cc", &msg->compartment);
-    const nson_value_t *es = nson_map_get(m, "es");
-    if (!es && !d->rc)
-        d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing EVENTS in message bundle.");
-    if (!es || !want_array(d, es, "message events") || !take_budget(d, left, es->u.arr.count))
-        return;
-    msg->events = calloc(es->u.arr.count ? es->u.arr.count : 1, sizeof *msg->events);
-    if (!msg->events) {
+    span_t raw = { v->u.bin.ptr, v->u.bin.len };
+    if (bd->copy_events && !(raw.p = arena_memdup(bd->mem, raw.p, raw.len))) {
         d->rc = cs_fail(&d->err->e, CS_ENOMEM, "out of memory");
         return;
     }
+    if (bd->lazy && fast_event(bd, raw, ev))
+        return;
+    if (bd->scratch.used > SCRATCH_KEEP_BYTES)
+        arena_free(&bd->scratch); /* keeps its ceiling: ready for reuse */
+    cs_error_t derr;
+    /* borneo ignores bytes after the event MAP */
+    const nson_value_t *m = nson_decode(&bd->scratch, raw.p, raw.len, true, &derr);
+    if (!m)
+        d->rc = cs_fail(&d->err->e, CS_EPROTO, "bad change event: %s", derr.msg);
+    else if (want_map(d, m, "a change event"))
+        dec_records(bd, m, raw, ev);
+}
+
+static void dec_message(bundle_dec_t *bd, const nson_value_t *m, csc_message_t *msg)
+{
+    csc_dec_t *d = &bd->d;
+    if (!want_map(d, m, "a message"))
+        return;
+    csc_dec_str_in(d, m, "to", bd->mem, &msg->table_ocid);
+    csc_dec_str_in(d, m, "n", bd->mem, &msg->table_name);
+    csc_dec_str_in(d, m, "cc", bd->mem, &msg->compartment);
+    const nson_value_t *es = nson_map_get(m, "es");
+    if (!es && !d->rc)
+        d->rc = cs_fail(&d->err->e, CS_EPROTO, "Missing EVENTS in message bundle.");
+    if (!es || !want_array(d, es, "message events") || !take_budget(d, &bd->left, es->u.arr.count))
+        return;
+    if (!(msg->events = bundle_array(bd, es->u.arr.count, sizeof *msg->events)))
+        return;
     for (uint32_t i = 0; !d->rc && i < es->u.arr.count; i++) {
         msg->num_events = i + 1;
-        dec_event(d, es->u.arr.items[i], &msg->events[i], left);
+        dec_event(bd, es->u.arr.items[i], &msg->events[i]);
     }
+}
+
+/* Decode a poll reply into *out, which takes over *storage (left empty)
+ * as its storage whatever the result. copy_events: the reply's event bytes
+ * do not live in *storage and are copied into it. */
+static cs_err_t bundle_decode(const nson_value_t *reply, arena_t *storage, bool copy_events,
+                              bool lazy, csc_bundle_t *out, csc_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->mem = malloc(sizeof *out->mem);
+    if (!out->mem) {
+        arena_free(storage);
+        return cs_fail(&err->e, CS_ENOMEM, "out of memory");
+    }
+    out->mem->arena = *storage;
+    arena_init(storage, storage->max);
+    /* room for the arrays within the item budget, the strings and copied
+     * events (each no larger than the reply) */
+    out->mem->arena.max = out->mem->arena.used + 2 * (size_t)CSC_MAX_REPLY_BYTES +
+                          (size_t)CSC_BUNDLE_MAX_ITEMS * sizeof(csc_record_t);
+
+    bundle_dec_t bd = { .d = { err, CS_OK }, .mem = &out->mem->arena,
+                        .copy_events = copy_events, .lazy = lazy,
+                        .left = CSC_BUNDLE_MAX_ITEMS };
+    arena_init(&bd.scratch, 4 * (size_t)CSC_MAX_REPLY_BYTES);
+    csc_dec_t *d = &bd.d;
+    csc_dec_bytes(d, reply, "cu", &out->cursor);
+    csc_dec_long(d, reply, "er", &out->events_remaining);
+    const nson_value_t *eb = nson_map_get(reply, "eb");
+    if (eb && !d->rc && !out->cursor.data)
+        d->rc = cs_fail(&err->e, CS_EPROTO, "Poll returned invalid cursor.");
+    if (eb && want_array(d, eb, "message bundle") && take_budget(d, &bd.left, eb->u.arr.count) &&
+        (out->messages = bundle_array(&bd, eb->u.arr.count, sizeof *out->messages))) {
+        for (uint32_t i = 0; !d->rc && i < eb->u.arr.count; i++) {
+            out->num_messages = i + 1;
+            dec_message(&bd, eb->u.arr.items[i], &out->messages[i]);
+        }
+    }
+    arena_free(&bd.scratch);
+    return d->rc;
 }
 
 cs_err_t csc_poll_reply_decode(const nson_value_t *reply, csc_bundle_t *out, csc_error_t *err)
 {
-    csc_dec_t d = { err, CS_OK };
-    memset(out, 0, sizeof *out);
-    csc_dec_bytes(&d, reply, "cu", &out->cursor);
-    csc_dec_long(&d, reply, "er", &out->events_remaining);
-    const nson_value_t *eb = nson_map_get(reply, "eb");
-    size_t left = CSC_BUNDLE_MAX_ITEMS;
-    if (eb && !d.rc && !out->cursor.data)
-        d.rc = cs_fail(&err->e, CS_EPROTO, "Poll returned invalid cursor.");
-    if (eb && want_array(&d, eb, "message bundle") && take_budget(&d, &left, eb->u.arr.count)) {
-        out->messages = calloc(eb->u.arr.count ? eb->u.arr.count : 1, sizeof *out->messages);
-        if (!out->messages)
-            d.rc = cs_fail(&err->e, CS_ENOMEM, "out of memory");
-        for (uint32_t i = 0; !d.rc && i < eb->u.arr.count; i++) {
-            out->num_messages = i + 1;
-            dec_message(&d, eb->u.arr.items[i], &out->messages[i], &left);
-        }
-    }
-    return d.rc;
+    arena_t storage;
+    arena_init(&storage, 0);
+    return bundle_decode(reply, &storage, true, false, out, err);
+}
+
+cs_err_t csc_poll_reply_decode_lazy(const nson_value_t *reply, csc_bundle_t *out,
+                                    csc_error_t *err)
+{
+    arena_t storage;
+    arena_init(&storage, 0);
+    return bundle_decode(reply, &storage, true, true, out, err);
 }
 
 /* ------------------------------------------------------------------------
@@ -694,6 +958,7 @@ cs_err_t csc_consumer_build(csc_consumer_builder_t *b, csc_consumer_t **out, csc
     if (!c)
         return cs_fail(&err->e, CS_ENOMEM, "out of memory");
     c->h = b->h;
+    c->lazy_json = b->lazy_json;
     csc_cs_request_t req = { .mode = CSC_CS_CREATE, .builder = b };
     rc = consumer_call(b->h, &req, &c->cursor, &c->metadata, err);
     if (!rc && !c->cursor.data)
@@ -731,6 +996,16 @@ bool csc_consumer_is_closed(const csc_consumer_t *c)
     return c->closed;
 }
 
+void csc_consumer_set_lazy_json(csc_consumer_t *c, bool on)
+{
+    c->lazy_json = on;
+}
+
+bool csc_consumer_lazy_json(const csc_consumer_t *c)
+{
+    return c->lazy_json;
+}
+
 void csc_consumer_set_handle(csc_consumer_t *c, csc_handle_t *h)
 {
     c->h = h;
@@ -751,8 +1026,10 @@ static cs_err_t poll_once(csc_consumer_t *c, int limit, csc_bundle_t *out, csc_e
     poll_req_t req = { c->cursor.data, c->cursor.len, limit, 0 };
     csc_reply_t reply;
     cs_err_t rc = csc_op_send(c->h, build_poll_req, &req, &reply, err);
+    /* the bundle takes over the reply's arena: its rows borrow the event
+     * bytes the reply decoding already copied there */
     if (!rc)
-        rc = csc_poll_reply_decode(reply.root, out, err);
+        rc = bundle_decode(reply.root, &reply.arena, false, c->lazy_json, out, err);
     csc_reply_free(&reply);
     if (rc) {
         csc_bundle_free(out);

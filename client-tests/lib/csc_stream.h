@@ -35,8 +35,19 @@
  * is borrowed and must outlive builders and consumers using it; a bundle
  * borrows its consumer (commit through a bundle whose consumer was freed is
  * a bug). Nothing here is thread-safe (one consumer per thread, as borneo's
- * poll). All values (keys, images, metadata) come as csc_row_t: raw NSON
- * bytes and plain JSON (csc_value.h).
+ * poll). All values (keys, images, metadata) come as csc_row_t (csc_value.h):
+ * the NSON bytes exactly as the server sent them, borrowed from the
+ * bundle's storage (valid until csc_bundle_free), and their plain JSON -
+ * rendered during poll by default, or only when csc_row_json() asks for it
+ * in a consumer set to lazy JSON (csc_builder_set_lazy_json), which is what
+ * makes polling cheap when the records are not all looked at as JSON.
+ *
+ * Cost. A poll decodes the reply once and checks each event once, in
+ * full, so a malformed event fails the poll in either mode with the same
+ * error: eagerly into a tree that is rendered to JSON; lazily in place
+ * (csc_nson_raw.h), no tree, nothing copied. A bundle's messages, events,
+ * records and strings live in one arena that also holds the reply's bytes
+ * the rows point into: no allocation per record besides JSON.
  */
 #ifndef CSC_STREAM_H
 #define CSC_STREAM_H
@@ -105,6 +116,10 @@ void csc_builder_set_commit_automatic(csc_consumer_builder_t *b);
 void csc_builder_set_commit_manual(csc_consumer_builder_t *b);
 void csc_builder_set_max_poll_interval(csc_consumer_builder_t *b, int64_t ms);
 void csc_builder_set_force_reset_start_location(csc_consumer_builder_t *b);
+/* Lazy JSON (not in borneo; default off): records' rows come without JSON
+ * (row.json NULL) until csc_row_json() renders and caches it. Only the
+ * client side changes: nothing is sent. */
+void csc_builder_set_lazy_json(csc_consumer_builder_t *b, bool on);
 /* Add a table by name or OCID; compartment NULL = default, start NULL =
  * first uncommitted. Adding the same name/OCID with the same compartment
  * again (case-insensitive) is ignored, as in borneo. */
@@ -143,6 +158,9 @@ const uint8_t *csc_consumer_cursor(const csc_consumer_t *c, size_t *len);
  * borrowed; json NULL when none. */
 const csc_row_t *csc_consumer_metadata(const csc_consumer_t *c);
 bool csc_consumer_is_closed(const csc_consumer_t *c);
+/* Switch lazy JSON (see csc_builder_set_lazy_json) for the next polls. */
+void csc_consumer_set_lazy_json(csc_consumer_t *c, bool on);
+bool csc_consumer_lazy_json(const csc_consumer_t *c);
 /* Use another handle from now on (e.g. the same server restarted on a new
  * port); the cursor is kept. h is borrowed. */
 void csc_consumer_set_handle(csc_consumer_t *c, csc_handle_t *h);
@@ -159,6 +177,8 @@ typedef struct csc_image {
     csc_row_t metadata;
 } csc_image_t;
 
+/* Everything a bundle holds (strings, arrays, rows' bytes) is its own and
+ * lives until csc_bundle_free(); callers read it and never free parts. */
 typedef struct csc_record {
     char *event_id;             /* "ei", NULL when absent */
     csc_row_t key;              /* "rk" */
@@ -189,6 +209,7 @@ typedef struct csc_bundle {
     int64_t events_remaining;   /* "er" (0 when absent) */
     csc_bytes_t cursor;         /* the consumer's cursor after this poll */
     csc_consumer_t *consumer;   /* borrowed; NULL for a bundle only decoded */
+    struct csc_bundle_mem *mem; /* private: the storage everything above lives in */
 } csc_bundle_t;
 
 void csc_bundle_free(csc_bundle_t *b);
@@ -277,5 +298,9 @@ cs_err_t csc_cs_reply_decode(const nson_value_t *reply, csc_bytes_t *cursor,
  * when messages + events + records exceed 2^20 (nothing is allocated past
  * that). Free *out with csc_bundle_free() whatever the result. */
 cs_err_t csc_poll_reply_decode(const nson_value_t *reply, csc_bundle_t *out, csc_error_t *err);
+/* The same with lazy JSON rows (checks and errors unchanged). Both copy
+ * what the bundle needs: reply may be freed before the bundle. */
+cs_err_t csc_poll_reply_decode_lazy(const nson_value_t *reply, csc_bundle_t *out,
+                                    csc_error_t *err);
 
 #endif

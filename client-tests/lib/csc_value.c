@@ -1,6 +1,7 @@
 /* csc_value.c - values in and out of the client API (see csc_value.h). */
 #include "csc_value.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@ void csc_row_free(csc_row_t *r)
     if (!r)
         return;
     json_decref(r->json);
-    free(r->nson);
+    if (!r->nson_borrowed)
+        free(r->nson);
     memset(r, 0, sizeof *r);
 }
 
@@ -52,6 +54,24 @@ cs_err_t csc_row_from_nson(const nson_value_t *v, csc_row_t *r, cs_error_t *err)
         return cs_fail(err, CS_ENOMEM, "cannot render a reply value as JSON");
     }
     return CS_OK;
+}
+
+json_t *csc_row_json(const csc_row_t *r)
+{
+    if (!r || r->json || !r->nson)
+        return r ? r->json : NULL;
+    /* decode only on demand: the tree is scratch, the JSON is kept. A tree
+     * takes at most ~40 bytes per input byte (a 1-byte NULL in an ARRAY:
+     * node + slot), so this ceiling never refuses a valid value. */
+    arena_t a;
+    cs_error_t derr;
+    arena_init(&a, r->nson_len < (SIZE_MAX >> 8) ? 64 * r->nson_len + 4096 : 0);
+    const nson_value_t *v = nson_decode(&a, r->nson, r->nson_len, false, &derr);
+    json_t *j = v ? nson_json_render_plain(v) : NULL;
+    arena_free(&a);
+    /* the cache is logically const: rows are never defined const objects */
+    ((csc_row_t *)r)->json = j;
+    return j;
 }
 
 cs_err_t csc_bytes_from_nson(const nson_value_t *v, csc_bytes_t *b, cs_error_t *err)
