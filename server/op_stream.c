@@ -380,12 +380,30 @@ static void write_image_meta(nson_writer_t *w, const char *key, int64_t mod_ms, 
     nson_w_map_end(w);
 }
 
+/* Append the decimal digits of v at p; returns the end (hot path: no printf). */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
 /* Encode one change event as the event document a message carries. */
 static void encode_event(buf_t *out, uint64_t table_id, const changelog_event_t *ev)
 {
-    char ei[64];
-    snprintf(ei, sizeof ei, "%llu:%u:%llu", (unsigned long long)table_id, ev->partition,
-             (unsigned long long)ev->seq);
+    char ei[64], *e = ei;   /* "<table id>:<partition>:<sequence>" */
+    e = put_u64(e, table_id);
+    *e++ = ':';
+    e = put_u64(e, ev->partition);
+    *e++ = ':';
+    e = put_u64(e, ev->seq);
+    *e = '\0';
     nson_writer_t w;
     nson_writer_init(&w, out);
     nson_w_map_begin(&w);
