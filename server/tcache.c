@@ -56,6 +56,7 @@ static table_ent_t *ent_parse(const table_rec_t *rec, const char *meta_json, cs_
     atomic_init(&e->refs, 1);
     e->id = rec->id;
     e->version = rec->version;
+    e->modified_ms = rec->modified_ms;
     e->schema = schema;
     e->meta = meta;
     return e;
@@ -67,7 +68,8 @@ table_ent_t *tcache_get(server_t *srv, store_txn_t *t, const table_rec_t *rec, c
     size_t b = rec->id % TCACHE_BUCKETS;
     pthread_mutex_lock(&c->mu);
     for (tnode_t *n = c->bucket[b]; n; n = n->next) {
-        if (n->ent->id == rec->id && n->ent->version == rec->version) {
+        if (n->ent->id == rec->id && n->ent->version == rec->version &&
+            n->ent->modified_ms == rec->modified_ms) {
             atomic_fetch_add(&n->ent->refs, 1);
             table_ent_t *e = n->ent;
             pthread_mutex_unlock(&c->mu);
@@ -97,7 +99,8 @@ table_ent_t *tcache_get(server_t *srv, store_txn_t *t, const table_rec_t *rec, c
     while (*pp && (*pp)->ent->id != rec->id)
         pp = &(*pp)->next;
     if (*pp) {
-        if ((*pp)->ent->version < e->version) {   /* keep the newest version cached */
+        if ((*pp)->ent->version != e->version || (*pp)->ent->modified_ms != e->modified_ms) {
+            /* keep the entry of the record just read */
             tcache_put((*pp)->ent);
             atomic_fetch_add(&e->refs, 1);
             (*pp)->ent = e;

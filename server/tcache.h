@@ -34,6 +34,8 @@ typedef struct table_ent {
     atomic_int refs;
     uint64_t id;
     uint64_t version;
+    int64_t modified_ms;   /* with id and version: an aborted batch can roll the
+                            * id and version counters back and reuse them */
     schema_t *schema;   /* parsed "schema" */
     json_t *meta;       /* the whole metadata object */
 } table_ent_t;

@@ -384,6 +384,12 @@ cs_err_t store_open(const store_opts_t *opts, store_t **out, cs_error_t *err)
     if (!rc)
         rc = mdb_env_set_mapsize(s->env, opts->map_size ? opts->map_size : STORE_DEFAULT_MAP);
     if (!rc) {
+        /* Not MDB_WRITEMAP, although it makes puts much cheaper (no pwrite
+         * per dirty page): it forbids the nested transactions that isolate
+         * jobs (writer.c), and it turns the data file into a sparse file of
+         * the map's size whose pages are written through the mapping, so a
+         * full disk kills the process with SIGBUS instead of failing the
+         * commit with ENOSPC (CS_ESPACE, server keeps serving). */
         unsigned flags = MDB_NOTLS | (opts->sync ? 0 : MDB_NOSYNC);
         rc = mdb_env_open(s->env, dir, flags, 0600);
     }

@@ -120,7 +120,10 @@ typedef cs_err_t (*store_job_fn)(store_txn_t *txn, void *arg, cs_error_t *err);
  * (then no job of the batch took effect). The store keeps working after any
  * of these. The leader/follower protocol: the first caller to find no batch
  * running leads, taking up to STORE_BATCH_MAX queued jobs (its own and
- * others') into one transaction; the others wait on a condition variable. */
+ * others') into one transaction; the others sleep, each on its own
+ * semaphore. When the batch ends its leader wakes exactly that batch's
+ * callers and hands leadership to the oldest caller still queued (if any),
+ * which leads the next batch. Jobs run in arrival order. */
 cs_err_t store_write(store_t *s, store_job_fn fn, void *arg, cs_error_t *err);
 
 /* Group-commit counters since store_open. */

@@ -32,9 +32,9 @@ struct store {
     size_t pool_n;
 
     pthread_mutex_t w_mu;             /* guards everything below */
-    pthread_cond_t w_cv;              /* followers wait here for their batch */
-    bool w_leading;                   /* a leader is running a batch */
-    store_job_t *w_head, *w_tail;     /* queued jobs, FIFO */
+    bool w_leading;                   /* a leader runs a batch or has been handed
+                                       * the next one; false only with an empty queue */
+    store_job_t *w_head, *w_tail;     /* queued jobs, FIFO (writer.c) */
     store_stats_t stats;
     store_faults_t faults;
 

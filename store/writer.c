@@ -5,44 +5,58 @@
  * Leader/follower: a caller queues its job; if no batch is running it
  * becomes the leader, takes up to STORE_BATCH_MAX queued jobs (its own and
  * other callers'), runs each in its own nested transaction of one write
- * transaction, commits once, and wakes everyone. Callers that find a batch
- * running wait on w_cv; when that batch ends, one of those whose job is
- * still queued leads the next batch. A lone writer therefore pays no thread
+ * transaction and commits once. A lone writer therefore pays no thread
  * hand-off, and under load one commit (one fsync in sync mode) covers many
  * jobs.
+ *
+ * Wake-ups are targeted: every job carries its own semaphore, posted exactly
+ * once, either "your job is done" or "lead the next batch". When a batch
+ * ends its leader hands leadership to the oldest queued job (if any; else it
+ * clears w_leading and the next caller leads at once) and then wakes exactly
+ * the callers of the jobs it ran. Nobody else wakes: no broadcast, no herd
+ * queueing on w_mu again.
  *
  * Isolation: a job that returns an error, or whose txn holds a sticky error
  * (e.g. MDB_MAP_FULL while it wrote), has its nested txn aborted and its
  * neighbours keep their writes. If the batch commit fails, every job that
  * had succeeded gets that error and nothing of the batch is visible.
  *
- * The job structs live on their callers' stacks; a follower does not return
- * (and its struct does not vanish) before the leader sets `done` under
- * w_mu, and the leader reads `next` before setting it.
+ * Lifetime: the job structs live on their callers' stacks. A queued job is
+ * only ever taken into a batch by the current leader, and its caller cannot
+ * return before its semaphore is posted; the leader reads everything it
+ * needs from a job (its `next`) before posting it and touches it no more
+ * afterwards. sem_post / sem_wait order the leader's writes of `rc`,
+ * `state` and the caller's error before the caller reads them.
  */
 #include "store_int.h"
 
+#include <semaphore.h>
 #include <string.h>
 #include <unistd.h>
+
+typedef enum job_state {
+    JOB_QUEUED,          /* waiting in the queue */
+    JOB_LEAD,            /* handed leadership of the next batch */
+    JOB_DONE,            /* ran in a batch; rc and *err are final */
+} job_state_t;
 
 struct store_job {
     store_job_fn fn;
     void *arg;
     cs_error_t *err;     /* the caller's (or the caller's local) error */
-    cs_err_t rc;         /* result, valid once done */
-    bool done;           /* set by the leader under w_mu */
+    cs_err_t rc;         /* result, valid once JOB_DONE */
+    job_state_t state;   /* set by a leader before posting `wake` */
+    sem_t wake;          /* posted once: done, or lead */
     store_job_t *next;
 };
 
 void writer_init(store_t *s)
 {
     pthread_mutex_init(&s->w_mu, NULL);
-    pthread_cond_init(&s->w_cv, NULL);
 }
 
 void writer_destroy(store_t *s)
 {
-    pthread_cond_destroy(&s->w_cv);
     pthread_mutex_destroy(&s->w_mu);
 }
 
@@ -143,14 +157,75 @@ static int run_batch(store_t *s, store_job_t *batch, size_t n, int fail_rc)
     return 1;
 }
 
+/* Lead one batch: `self` is the head of the queue (a caller that found no
+ * leader, or the one a leader handed over to), so the batch includes it.
+ * Afterwards hand leadership on and wake the batch's other callers. Called
+ * with w_mu held; returns with it released. */
+static void lead_batch(store_t *s, store_job_t *self)
+{
+    store_job_t *batch = s->w_head, *last = batch;
+    size_t n = 1;
+    while (last->next && n < STORE_BATCH_MAX) {
+        last = last->next;
+        n++;
+    }
+    s->w_head = last->next;
+    if (!s->w_head)
+        s->w_tail = NULL;
+    s->stats.pending -= n;
+    int fail_rc = 0;
+    if (s->faults.fail_commits) {
+        s->faults.fail_commits--;
+        fail_rc = s->faults.commit_rc ? s->faults.commit_rc : MDB_PANIC;
+    }
+    pthread_mutex_unlock(&s->w_mu);
+
+    int committed = run_batch(s, batch, n, fail_rc);
+
+    pthread_mutex_lock(&s->w_mu);
+    s->stats.jobs += n;
+    if (n > s->stats.max_batch)
+        s->stats.max_batch = n;
+    if (committed > 0 && s->faults.exit_after_commits &&
+        --s->faults.exit_after_commits == 0)
+        _exit(99);  /* test-only crash point: committed, nobody told */
+    if (committed > 0)
+        s->stats.commits++;
+    else if (committed < 0)
+        s->stats.failed_commits++;
+    /* The successor stays queued (only a leader takes jobs, and we keep
+     * w_leading set for it), so it is alive until we post it. */
+    store_job_t *succ = s->w_head;
+    if (succ)
+        succ->state = JOB_LEAD;
+    else
+        s->w_leading = false;
+    pthread_mutex_unlock(&s->w_mu);
+
+    if (succ)
+        sem_post(&succ->wake);
+    store_job_t *j = batch;
+    for (size_t i = 0; i < n; i++) {
+        store_job_t *next = j->next;  /* j may vanish once posted */
+        j->state = JOB_DONE;
+        if (j != self)
+            sem_post(&j->wake);
+        j = next;
+    }
+}
+
 cs_err_t store_write(store_t *s, store_job_fn fn, void *arg, cs_error_t *err)
 {
     cs_error_t local;
-    store_job_t job = { fn, arg, err ? err : &local, CS_OK, false, NULL };
-    cs_error_clear(job.err);
+    if (!err)
+        err = &local;
+    cs_error_clear(err);
+    store_job_t job = { .fn = fn, .arg = arg, .err = err, .rc = CS_OK,
+                        .state = JOB_QUEUED, .next = NULL };
+    sem_init(&job.wake, 0, 0);  /* cannot fail: not shared, initial value 0 */
 
     /* The queue links to this stack frame; it is unlinked (taken into a
-     * batch) before `done` is set, and we return only after that. */
+     * batch) before our semaphore is posted, and we return only after. */
     pthread_mutex_lock(&s->w_mu);
     if (s->w_tail)
         s->w_tail->next = &job;
@@ -158,54 +233,20 @@ cs_err_t store_write(store_t *s, store_job_fn fn, void *arg, cs_error_t *err)
         s->w_head = &job;  // cppcheck-suppress autoVariables
     s->w_tail = &job;      // cppcheck-suppress autoVariables
     s->stats.pending++;
-
-    while (!job.done) {
-        if (s->w_leading) {
-            pthread_cond_wait(&s->w_cv, &s->w_mu);
-            continue;
-        }
-        /* Lead: take up to STORE_BATCH_MAX jobs off the queue. */
+    if (!s->w_leading) {
+        /* No leader, so the queue held only us: lead at once. */
         s->w_leading = true;
-        store_job_t *batch = s->w_head, *last = batch;
-        size_t n = 1;
-        while (last->next && n < STORE_BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        s->w_head = last->next;
-        if (!s->w_head)
-            s->w_tail = NULL;
-        s->stats.pending -= n;
-        int fail_rc = 0;
-        if (s->faults.fail_commits) {
-            s->faults.fail_commits--;
-            fail_rc = s->faults.commit_rc ? s->faults.commit_rc : MDB_PANIC;
-        }
+        lead_batch(s, &job);
+    } else {
         pthread_mutex_unlock(&s->w_mu);
-
-        int committed = run_batch(s, batch, n, fail_rc);
-
-        pthread_mutex_lock(&s->w_mu);
-        store_job_t *j = batch;
-        for (size_t i = 0; i < n; i++) {
-            store_job_t *next = j->next;  /* j may vanish once done */
-            j->done = true;
-            j = next;
+        while (sem_wait(&job.wake) != 0)
+            ;  /* EINTR */
+        if (job.state == JOB_LEAD) {
+            pthread_mutex_lock(&s->w_mu);
+            lead_batch(s, &job);
         }
-        s->stats.jobs += n;
-        if (n > s->stats.max_batch)
-            s->stats.max_batch = n;
-        if (committed > 0 && s->faults.exit_after_commits &&
-            --s->faults.exit_after_commits == 0)
-            _exit(99);  /* test-only crash point: committed, nobody told */
-        if (committed > 0)
-            s->stats.commits++;
-        else if (committed < 0)
-            s->stats.failed_commits++;
-        s->w_leading = false;
-        pthread_cond_broadcast(&s->w_cv);
     }
-    pthread_mutex_unlock(&s->w_mu);
+    sem_destroy(&job.wake);
     return job.rc;
 }
 

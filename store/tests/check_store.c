@@ -458,6 +458,113 @@ START_TEST(test_failing_job_spares_neighbours)
 }
 END_TEST
 
+/* More callers queued than one batch takes: the leader that ran the first
+ * STORE_BATCH_MAX hands leadership to the oldest remaining caller, which
+ * runs the rest; every caller returns with its own row written. */
+START_TEST(test_queue_longer_than_a_batch)
+{
+    enum { N = STORE_BATCH_MAX + 4 };
+    uint64_t id = tu_table(tu_s, "ten", "t", true, 2);
+    store_stats_t before, after;
+    store_get_stats(tu_s, &before);
+    one_put_t *p = calloc(N, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    gate_t g = { tu_s, N, 0 };
+    pthread_t gt, *th = calloc(N, sizeof *th);
+    ck_assert_ptr_nonnull(th);
+    pthread_create(&gt, NULL, gate_thread, &g);
+    while (!atomic_load(&g.running)) {
+        struct timespec ts = { 0, 100000 };
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < N; i++) {
+        p[i] = (one_put_t){ tu_s, id, "", false, CS_EIO, NULL };
+        snprintf(p[i].key, sizeof p[i].key, "q%03d", i);
+        ck_assert_int_eq(pthread_create(&th[i], NULL, one_put_thread, &p[i]), 0);
+    }
+    pthread_join(gt, NULL);
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(p[i].rc, CS_OK);
+    }
+    store_get_stats(tu_s, &after);
+    /* the gate's batch, a full batch, and the 4 left over */
+    ck_assert_uint_eq(after.commits - before.commits, 3);
+    ck_assert_uint_eq(after.jobs - before.jobs, N + 1);
+    ck_assert_uint_eq(after.max_batch, STORE_BATCH_MAX);
+    ck_assert_uint_eq(after.pending, 0);
+    ck_assert_uint_eq(tu_count_rows(tu_s, id), N);
+    ck_assert_uint_eq(tu_count_events(tu_s, id), N);
+    free(th);
+    free(p);
+}
+END_TEST
+
+/* A job that records that it ran and fails on every third call, with a
+ * message naming itself. */
+typedef struct tagged { int thread, seq; bool ran; } tagged_t;
+
+static cs_err_t tagged_job(store_txn_t *t, void *arg, cs_error_t *err)
+{
+    tagged_t *x = arg;
+    x->ran = true;
+    char name[32];
+    snprintf(name, sizeof name, "c-%d", x->thread);
+    if (store_next_id(t, name) == 0)
+        return store_txn_error(t, err);
+    if (x->seq % 3 == 2)
+        return cs_fail(err, CS_EINVAL, "job %d/%d refused", x->thread, x->seq);
+    return CS_OK;
+}
+
+typedef struct tagger { store_t *s; int thread, n, wrong; } tagger_t;
+
+static void *tagger_main(void *arg)
+{
+    tagger_t *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        tagged_t x = { w->thread, i, false };
+        cs_error_t e;
+        cs_err_t rc = store_write(w->s, tagged_job, &x, &e);
+        char want[64];
+        snprintf(want, sizeof want, "job %d/%d refused", w->thread, i);
+        bool fails = i % 3 == 2;
+        if (!x.ran || rc != (fails ? CS_EINVAL : CS_OK) ||
+            (fails && strcmp(e.msg, want) != 0) || (!fails && e.code != CS_OK))
+            w->wrong++;
+    }
+    return NULL;
+}
+
+/* Many concurrent callers, a third of whose jobs fail: each caller returns
+ * only after its own job ran, with its own result and message, and exactly
+ * the successful jobs took effect. */
+START_TEST(test_each_caller_gets_its_own_result)
+{
+    enum { T = 16, PER = 150 };
+    pthread_t th[T];
+    tagger_t w[T];
+    for (int i = 0; i < T; i++) {
+        w[i] = (tagger_t){ tu_s, i, PER, 0 };
+        pthread_create(&th[i], NULL, tagger_main, &w[i]);
+    }
+    for (int i = 0; i < T; i++)
+        pthread_join(th[i], NULL);
+    store_txn_t t;
+    tu_begin(&t);
+    for (int i = 0; i < T; i++) {
+        ck_assert_int_eq(w[i].wrong, 0);
+        char name[32];
+        snprintf(name, sizeof name, "c-%d", i);
+        ck_assert_uint_eq(store_peek_id(&t, name), PER - PER / 3);
+    }
+    tu_end(&t);
+    store_stats_t st;
+    store_get_stats(tu_s, &st);
+    ck_assert_uint_eq(st.pending, 0);
+}
+END_TEST
+
 START_TEST(test_batch_commit_failure)
 {
     uint64_t id = tu_table(tu_s, "ten", "t", true, 2);
@@ -697,6 +804,8 @@ static Suite *store_suite(void)
     tcase_add_test(gc, test_threads_all_land_sync);
     tcase_add_test(gc, test_batches_share_commits);
     tcase_add_test(gc, test_failing_job_spares_neighbours);
+    tcase_add_test(gc, test_queue_longer_than_a_batch);
+    tcase_add_test(gc, test_each_caller_gets_its_own_result);
     tcase_add_test(gc, test_batch_commit_failure);
     tcase_add_test(gc, test_crash_after_commit);
     suite_add_tcase(s, gc);
