@@ -208,7 +208,7 @@ cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
     if (!ok)
         goto done;
 
-    uint64_t version = store_next_id(t, "row_version");
+    uint64_t version = store_next_version(t);
     int64_t exp_ms = (live == 1 && !args->update_ttl) ? cur.exp_ms : args->exp_ms;
     int64_t created = live == 1 ? cur.created_ms : args->now_ms;
     uint8_t *p = txn_reserve(t, KEYS_DBI_ROWS, &k, ROW_HDR + args->keymap_len + args->value_len);
@@ -279,7 +279,7 @@ cs_err_t rows_delete(store_txn_t *t, const rows_delete_args_t *args, arena_t *a,
     if (streaming)
         append_event(t, args->table_id, partitions, CHANGELOG_DELETE, args->key, args->klen,
                      args->shard_len, cur.keymap, cur.keymap_len, NULL, 0, args->now_ms, 0,
-                     store_next_id(t, "row_version"), &cur);
+                     store_next_version(t), &cur);
     if (txn_ok(t))
         res->written = true;
 done:
@@ -442,7 +442,7 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
             size_t shard = args->shard_len < last_len ? args->shard_len : last_len;
             append_event(t, args->table_id, partitions, CHANGELOG_DELETE, last, last_len,
                          shard, row.keymap, row.keymap_len, NULL, 0, args->now_ms, 0,
-                         store_next_id(t, "row_version"), &row);
+                         store_next_version(t), &row);
         }
         /* Re-seek past the deleted key rather than trust the cursor across
          * the writes the event made. */

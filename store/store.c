@@ -220,6 +220,23 @@ uint64_t store_next_id(store_txn_t *t, const char *counter_name)
     return cur + 1;
 }
 
+uint64_t store_next_version(store_txn_t *t)
+{
+    if (!txn_ok(t) || !t->rw)
+        return 0;
+    store_t *s = t->store;
+    uint64_t txnid = (uint64_t)mdb_txn_id(t->txn);   /* a nested txn shares its parent's */
+    if (txnid != s->ver_txnid) {
+        s->ver_txnid = txnid;
+        s->ver_seq = 0;
+    }
+    if (++s->ver_seq >= STORE_VERSION_PER_TXN) {   /* > 16M writes in one batch: never */
+        txn_fail(t, CS_EIO, "too many writes in one transaction");
+        return 0;
+    }
+    return (txnid << STORE_VERSION_SHIFT) | s->ver_seq;
+}
+
 /* ===================================================================== */
 /* read transactions                                                     */
 /* ===================================================================== */

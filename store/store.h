@@ -155,6 +155,14 @@ void store_set_faults(store_t *s, const store_faults_t *f);
  * Returns 0 (and sets the sticky error) on failure. */
 uint64_t store_next_id(store_txn_t *t, const char *counter_name);
 
+/* A new row version: unique, and increasing in commit order. Built from
+ * LMDB's transaction id (persistent, one per committed batch) and a
+ * per-batch sequence, so a write costs no counter update in the store: the
+ * meta DBI's pages stay clean. Write transactions only; 0 on failure. */
+#define STORE_VERSION_SHIFT 24
+#define STORE_VERSION_PER_TXN (1u << STORE_VERSION_SHIFT)
+uint64_t store_next_version(store_txn_t *t);
+
 /* The current value of a counter (0 if never used). Any transaction. */
 uint64_t store_peek_id(store_txn_t *t, const char *counter_name);
 

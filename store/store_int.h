@@ -38,6 +38,10 @@ struct store {
     store_stats_t stats;
     store_faults_t faults;
 
+    /* store_next_version: the batch transaction it numbers, and how many
+     * versions it handed out (only touched inside write jobs). */
+    uint64_t ver_txnid, ver_seq;
+
     /* Hint where changelog_purge stopped (only touched inside write jobs,
      * which never run concurrently). */
     uint8_t purge_from[20];
