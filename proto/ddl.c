@@ -1,251 +1,86 @@
 /*
  * ddl.c - recursive-descent parser for table DDL (grammar in ddl.h).
  *
- * Sections: lexer, parser helpers, types and column definitions, CREATE
+ * Sections: tokens (on top of lex.c), parser helpers, types and column definitions, CREATE
  * TABLE, ALTER TABLE, indexes, statement dispatch. Every node comes from the
  * statement's own arena, so an error anywhere is cleaned up by one
  * arena_free. Parse functions return false after recording the first error
- * in the parser (P->rc / P->err); callers just propagate false.
+ * in the lexer (P->L.rc / P->L.err); callers just propagate false.
  */
 #include "ddl.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lex.h"
+
 /* ------------------------------------------------------------------------
- * lexer
+ * tokens (the lexer is lex.c; the DDL's punctuation and keywords are here)
  * ------------------------------------------------------------------------ */
 
-enum { TK_EOF, TK_ID, TK_QID, TK_INT, TK_FLOAT, TK_STR, TK_DSTR, TK_PUNCT };
-
-typedef struct tok {
-    int kind;
-    const char *p;      /* text of the token in the statement */
-    size_t len;
-    size_t off;         /* byte offset of p */
-    int line, col;      /* 1-based line, 0-based column */
-    bool n_suffix;      /* number written with an 'n'/'N' suffix */
-} tok_t;
-
 typedef struct parser {
-    const char *s;
-    size_t n;
-    size_t pos;
-    int line;
-    size_t line_start;
-    tok_t tok;          /* current token */
+    lex_t L;            /* text, position, current token, sticky error */
     arena_t *a;
-    cs_error_t *err;
-    cs_err_t rc;
     int depth;
 } parser_t;
 
-static bool fail_at(parser_t *P, cs_err_t code, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool fail_at(parser_t *P, cs_err_t code, int line, int col, const char *fmt, ...)
-{
-    if (P->rc != CS_OK)
-        return false;
-    char what[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    P->rc = cs_fail(P->err, code, "Error: at (%d, %d) %s", line, col, what);
-    return false;
-}
-
-#define FAIL(P, ...) fail_at((P), CS_EINVAL, (P)->tok.line, (P)->tok.col, __VA_ARGS__)
-#define NOTSUP(P, ...) fail_at((P), CS_ENOTSUP, (P)->tok.line, (P)->tok.col, __VA_ARGS__)
+#define FAIL(P, ...) lex_fail_tok(&(P)->L, CS_EINVAL, __VA_ARGS__)
+#define NOTSUP(P, ...) lex_fail_tok(&(P)->L, CS_ENOTSUP, __VA_ARGS__)
 
 /* "'text'" of the current token, or "end of statement". */
 static const char *tok_desc(parser_t *P, char *buf, size_t cap)
 {
-    if (P->tok.kind == TK_EOF)
-        return "end of statement";
-    size_t l = P->tok.len > 40 ? 40 : P->tok.len;
-    snprintf(buf, cap, "'%.*s%s'", (int)l, P->tok.p, P->tok.len > 40 ? "..." : "");
-    return buf;
+    return lex_tok_desc(&P->L.tok, buf, cap);
 }
 
-static bool is_ident_start(int c) { return isalpha(c) != 0; }
-static bool is_ident_char(int c) { return isalnum(c) || c == '_'; }
-
-/* Skip blanks and the three comment styles; false on an unterminated one. */
-static bool skip_space(parser_t *P)
-{
-    for (;;) {
-        if (P->pos >= P->n)
-            return true;
-        char c = P->s[P->pos];
-        if (c == '\n') {
-            P->pos++;
-            P->line++;
-            P->line_start = P->pos;
-        } else if (c == ' ' || c == '\t' || c == '\r') {
-            P->pos++;
-        } else if (c == '#' || (c == '/' && P->pos + 1 < P->n && P->s[P->pos + 1] == '/')) {
-            while (P->pos < P->n && P->s[P->pos] != '\n')
-                P->pos++;
-        } else if (c == '/' && P->pos + 1 < P->n && P->s[P->pos + 1] == '*') {
-            int line = P->line, col = (int)(P->pos - P->line_start);
-            P->pos += 2;
-            for (;;) {
-                if (P->pos + 1 >= P->n)
-                    return fail_at(P, CS_EINVAL, line, col, "unterminated comment");
-                if (P->s[P->pos] == '*' && P->s[P->pos + 1] == '/') {
-                    P->pos += 2;
-                    break;
-                }
-                if (P->s[P->pos] == '\n') {
-                    P->line++;
-                    P->line_start = P->pos + 1;
-                }
-                P->pos++;
-            }
-        } else {
-            return true;
-        }
-    }
-}
-
-/* Read the next token into P->tok. */
+/* Read the next token into P->L.tok; a byte that is no DDL punctuation is
+ * refused here. */
 static bool lex(parser_t *P)
 {
-    if (!skip_space(P))
+    if (!lex_next(&P->L))
         return false;
-    tok_t *t = &P->tok;
-    memset(t, 0, sizeof *t);
-    t->off = P->pos;
-    t->p = P->s + P->pos;
-    t->line = P->line;
-    t->col = (int)(P->pos - P->line_start);
-    if (P->pos >= P->n) {
-        t->kind = TK_EOF;
+    lex_tok_t *t = &P->L.tok;
+    if (t->kind != LEX_PUNCT)
         return true;
-    }
-    const char *s = P->s;
-    size_t i = P->pos;
-    unsigned char c = (unsigned char)s[i];
-
-    if (is_ident_start(c)) {
-        while (i < P->n && is_ident_char((unsigned char)s[i]))
-            i++;
-        t->kind = TK_ID;
-    } else if (c == '`') {
-        i++;
-        while (i < P->n && s[i] != '`' && s[i] != '\n')
-            i++;
-        if (i >= P->n || s[i] != '`')
-            return FAIL(P, "unterminated `quoted` identifier");
-        i++;
-        t->kind = TK_QID;
-    } else if (isdigit(c) || (c == '.' && i + 1 < P->n && isdigit((unsigned char)s[i + 1]))) {
-        bool is_float = false;
-        while (i < P->n && isdigit((unsigned char)s[i]))
-            i++;
-        if (i + 1 < P->n && s[i] == '.' && isdigit((unsigned char)s[i + 1])) {
-            is_float = true;
-            i++;
-            while (i < P->n && isdigit((unsigned char)s[i]))
-                i++;
-        }
-        if (i < P->n && (s[i] == 'e' || s[i] == 'E')) {
-            size_t j = i + 1;
-            if (j < P->n && (s[j] == '+' || s[j] == '-'))
-                j++;
-            if (j < P->n && isdigit((unsigned char)s[j])) {
-                is_float = true;
-                i = j;
-                while (i < P->n && isdigit((unsigned char)s[i]))
-                    i++;
-            }
-        }
-        t->kind = is_float ? TK_FLOAT : TK_INT;
-        t->len = i - P->pos;
-        if (i < P->n && (s[i] == 'n' || s[i] == 'N') &&
-            !(i + 1 < P->n && is_ident_char((unsigned char)s[i + 1]))) {
-            t->n_suffix = true;
-            i++;
-        }
-        if (i < P->n && is_ident_char((unsigned char)s[i])) {
-            while (i < P->n && is_ident_char((unsigned char)s[i]))
-                i++;
-            t->len = i - P->pos;
-            return FAIL(P, "Identifiers must start with a letter: %.*s", (int)t->len, t->p);
-        }
-        P->pos = i;
+    unsigned char c = (unsigned char)t->p[0];
+    if (strchr("(),.;:[]{}*+-=<>!?/|$", c) != NULL)
         return true;
-    } else if (c == '_') {
-        while (i < P->n && is_ident_char((unsigned char)s[i]))
-            i++;
-        t->len = i - P->pos;
-        return FAIL(P, "Identifiers must start with a letter: %.*s", (int)t->len, t->p);
-    } else if (c == '\'' || c == '"') {
-        i++;
-        while (i < P->n && s[i] != (char)c) {
-            if (s[i] == '\\' && i + 1 < P->n)
-                i++;
-            if (s[i] == '\n') {
-                P->line++;
-                P->line_start = i + 1;
-            }
-            i++;
-        }
-        if (i >= P->n)
-            return FAIL(P, "unterminated string");
-        i++;
-        t->kind = c == '\'' ? TK_STR : TK_DSTR;
-    } else if (strchr("(),.;:[]{}*+-=<>!?/|$", c) != NULL) {
-        i++;
-        t->kind = TK_PUNCT;
-    } else {
-        t->len = 1;
-        if (c >= 0x80 || c < 0x20)
-            return FAIL(P, "unexpected character (byte 0x%02X)", c);
-        return FAIL(P, "unexpected character '%c'", c);
-    }
-    t->len = i - P->pos;
-    P->pos = i;
-    return true;
+    t->kind = LEX_EOF;
+    if (c >= 0x80 || c < 0x20)
+        return FAIL(P, "unexpected character (byte 0x%02X)", c);
+    return FAIL(P, "unexpected character '%c'", c);
 }
 
 /* ------------------------------------------------------------------------
  * parser helpers
  * ------------------------------------------------------------------------ */
 
-static bool tok_is_kw(const tok_t *t, const char *kw)
-{
-    return t->kind == TK_ID && strlen(kw) == t->len && strncasecmp(t->p, kw, t->len) == 0;
-}
-
-static bool is_kw(parser_t *P, const char *kw) { return tok_is_kw(&P->tok, kw); }
+static bool is_kw(parser_t *P, const char *kw) { return lex_is_kw(&P->L.tok, kw); }
 
 static bool is_punct(parser_t *P, char c)
 {
-    return P->tok.kind == TK_PUNCT && P->tok.p[0] == c;
+    return P->L.tok.kind == LEX_PUNCT && P->L.tok.p[0] == c;
 }
 
 static bool next(parser_t *P) { return lex(P); }
 
-/* Look at the token `ahead` positions after the current one. */
-static tok_t peek(parser_t *P, int ahead)
+/* Look at the token `ahead` positions after the current one; an error on
+ * the way is not recorded and reads as the end of the statement. */
+static lex_tok_t peek(parser_t *P, int ahead)
 {
-    parser_t save = *P;
+    lex_t save = P->L;
     cs_error_t scratch;
-    P->err = &scratch;
+    P->L.err = &scratch;
     for (int i = 0; i < ahead; i++)
         if (!lex(P))
             break;
-    tok_t t = P->tok;
-    if (P->rc != CS_OK)
-        t.kind = TK_EOF;
-    *P = save;
+    lex_tok_t t = P->L.tok;
+    if (P->L.rc != CS_OK)
+        t.kind = LEX_EOF;
+    P->L = save;
     return t;
 }
 
@@ -268,7 +103,7 @@ static bool accept_punct(parser_t *P, char c)
 static bool expect_kw(parser_t *P, const char *kw, const char *where)
 {
     char b[64];
-    if (P->rc != CS_OK)
+    if (P->L.rc != CS_OK)
         return false;
     if (!is_kw(P, kw))
         return FAIL(P, "expected %s%s%s, found %s", kw, where ? " " : "", where ? where : "",
@@ -279,7 +114,7 @@ static bool expect_kw(parser_t *P, const char *kw, const char *where)
 static bool expect_punct(parser_t *P, char c, const char *where)
 {
     char b[64];
-    if (P->rc != CS_OK)
+    if (P->L.rc != CS_OK)
         return false;
     if (!is_punct(P, c))
         return FAIL(P, "expected '%c'%s%s, found %s", c, where ? " " : "", where ? where : "",
@@ -287,11 +122,11 @@ static bool expect_punct(parser_t *P, char c, const char *where)
     return next(P);
 }
 
-static char *dup_tok(parser_t *P, const tok_t *t)
+static char *dup_tok(parser_t *P, const lex_tok_t *t)
 {
     char *s = arena_strndup(P->a, t->p, t->len);
     if (!s)
-        fail_at(P, CS_ENOMEM, t->line, t->col, "out of memory");
+        lex_fail(&P->L, CS_ENOMEM, t->line, t->col, "out of memory");
     return s;
 }
 
@@ -318,10 +153,10 @@ static void *vec_push(parser_t *P, void **arr, uint32_t *n, uint32_t *cap, size_
 
 bool ddl_valid_name(const char *s)
 {
-    if (!s || !isalpha((unsigned char)s[0]))
+    if (!s || !lex_is_alpha((unsigned char)s[0]))
         return false;
     for (const char *p = s + 1; *p; p++)
-        if (!is_ident_char((unsigned char)*p))
+        if (!lex_is_ident_char((unsigned char)*p))
             return false;
     return true;
 }
@@ -331,13 +166,13 @@ bool ddl_valid_name(const char *s)
 static bool parse_name(parser_t *P, const char *what, size_t maxlen, char **out)
 {
     char b[64];
-    tok_t t = P->tok;
-    if (P->rc != CS_OK)
+    lex_tok_t t = P->L.tok;
+    if (P->L.rc != CS_OK)
         return false;
-    if (t.kind == TK_QID) {
+    if (t.kind == LEX_ID && t.quoted) {
         t.p++;
         t.len -= 2;
-    } else if (t.kind != TK_ID) {
+    } else if (t.kind != LEX_ID) {
         return FAIL(P, "expected a name, found %s", tok_desc(P, b, sizeof b));
     }
     char *s = dup_tok(P, &t);
@@ -385,12 +220,12 @@ static bool parse_table_name(parser_t *P, char **out)
 static bool parse_string(parser_t *P, char **out)
 {
     char b[64];
-    if (P->rc != CS_OK)
+    if (P->L.rc != CS_OK)
         return false;
-    if (P->tok.kind != TK_STR && P->tok.kind != TK_DSTR)
+    if (P->L.tok.kind != LEX_STR)
         return FAIL(P, "expected a quoted string, found %s", tok_desc(P, b, sizeof b));
-    const char *s = P->tok.p + 1;
-    size_t n = P->tok.len - 2;
+    const char *s = P->L.tok.p + 1;
+    size_t n = P->L.tok.len - 2;
     char *o = arena_alloc(P->a, n + 1);
     if (!o)
         return FAIL(P, "statement too complex");
@@ -451,15 +286,15 @@ static bool parse_int(parser_t *P, bool allow_sign, int64_t lo, int64_t hi, cons
         if (!next(P))
             return false;
     }
-    if (P->tok.kind != TK_INT)
+    if (P->L.tok.kind != LEX_INT)
         return FAIL(P, "expected an integer for %s, found %s", what, tok_desc(P, b, sizeof b));
     /* accumulate negatively so INT64_MIN parses */
     int64_t v = 0;
-    for (size_t i = 0; i < P->tok.len; i++) {
-        int d = P->tok.p[i] - '0';
+    for (size_t i = 0; i < P->L.tok.len; i++) {
+        int d = P->L.tok.p[i] - '0';
         if (v < (INT64_MIN + d) / 10)
             return FAIL(P, "Invalid value for %s: %.*s is out of range", what,
-                        (int)P->tok.len, P->tok.p);
+                        (int)P->L.tok.len, P->L.tok.p);
         v = v * 10 - d;
     }
     if (sign > 0) {
@@ -478,7 +313,7 @@ static bool parse_int(parser_t *P, bool allow_sign, int64_t lo, int64_t hi, cons
 static bool parse_duration(parser_t *P, ttl_t *out)
 {
     char b[64];
-    tok_t start = P->tok;
+    lex_tok_t start = P->L.tok;
     int64_t v;
     if (!parse_int(P, false, 0, INT32_MAX, "TTL", &v))
         return false;
@@ -488,8 +323,9 @@ static bool parse_duration(parser_t *P, ttl_t *out)
         out->unit = TTL_HOURS;
     } else if (is_kw(P, "SECONDS") || is_kw(P, "S") || is_kw(P, "MINUTES") || is_kw(P, "M")) {
         bool sec = is_kw(P, "SECONDS") || is_kw(P, "S");
-        return fail_at(P, CS_EINVAL, start.line, start.col, "Invalid TTL Unit: %s in %lld %.*s",
-                       sec ? "SECONDS" : "MINUTES", (long long)v, (int)P->tok.len, P->tok.p);
+        return lex_fail(&P->L, CS_EINVAL, start.line, start.col,
+                        "Invalid TTL Unit: %s in %lld %.*s", sec ? "SECONDS" : "MINUTES",
+                        (long long)v, (int)P->L.tok.len, P->L.tok.p);
     } else {
         return FAIL(P, "expected a TTL unit (DAYS or HOURS), found %s", tok_desc(P, b, sizeof b));
     }
@@ -522,7 +358,7 @@ static bool parse_field_def(parser_t *P, ddl_field_t *f, bool top_level, int dep
 static bool parse_type(parser_t *P, const char *field, int depth, ddl_type_t **out)
 {
     char b[64];
-    if (P->rc != CS_OK)
+    if (P->L.rc != CS_OK)
         return false;
     if (depth > DDL_MAX_DEPTH)
         return FAIL(P, "type of field '%s' is nested too deeply (limit %d)", field,
@@ -531,7 +367,7 @@ static bool parse_type(parser_t *P, const char *field, int depth, ddl_type_t **o
     if (!t)
         return FAIL(P, "statement too complex");
     *out = t;
-    if (P->tok.kind != TK_ID) {
+    if (P->L.tok.kind != LEX_ID || P->L.tok.quoted) {
         return FAIL(P, "expected a type for field '%s', found %s", field,
                     tok_desc(P, b, sizeof b));
     }
@@ -557,19 +393,19 @@ static bool parse_type(parser_t *P, const char *field, int depth, ddl_type_t **o
             }
             return expect_punct(P, ')', "after the BINARY size");
         }
-        return P->rc == CS_OK;
+        return P->L.rc == CS_OK;
     }
     if (is_kw(P, "TIMESTAMP")) {
-        tok_t at = P->tok;
+        lex_tok_t at = P->L.tok;
         next(P);
         t->kind = DDL_T_TIMESTAMP;
         if (!is_punct(P, '('))
-            return fail_at(P, CS_EINVAL, at.line, at.col,
-                           "In DDL statements there is no default precision for the Timestamp "
-                           "type. The precision must be explicitly specified.");
+            return lex_fail(&P->L, CS_EINVAL, at.line, at.col,
+                            "In DDL statements there is no default precision for the Timestamp "
+                            "type. The precision must be explicitly specified.");
         next(P);
         int64_t p;
-        if (P->tok.kind == TK_INT && P->tok.len < 10 && atoi(P->tok.p) > 9)
+        if (P->L.tok.kind == LEX_INT && P->L.tok.len < 10 && atoi(P->L.tok.p) > 9)
             return FAIL(P, "Timestamp precision exceeds the maximum allowed precision (9)");
         if (!parse_int(P, false, 0, 9, "Timestamp precision", &p))
             return false;
@@ -606,7 +442,7 @@ static bool parse_type(parser_t *P, const char *field, int depth, ddl_type_t **o
             if (!f || !parse_field_def(P, f, false, depth + 1))
                 return false;
         } while (accept_punct(P, ','));
-        if (P->rc == CS_OK && !is_punct(P, ')'))
+        if (P->L.rc == CS_OK && !is_punct(P, ')'))
             return FAIL(P, "expected ',' or ')' after a RECORD field, found %s",
                         tok_desc(P, b, sizeof b));
         return expect_punct(P, ')', NULL);
@@ -626,27 +462,33 @@ static bool parse_default_value(parser_t *P, ddl_literal_t *lit)
     if (is_punct(P, '-')) {
         if (!next(P))
             return false;
-        if (P->tok.kind != TK_INT && P->tok.kind != TK_FLOAT)
+        if (P->L.tok.kind != LEX_INT && P->L.tok.kind != LEX_FLOAT)
             return FAIL(P, "expected a number after '-', found %s", tok_desc(P, b, sizeof b));
-        char *s = arena_alloc(P->a, P->tok.len + 2);
+        char *s = arena_alloc(P->a, P->L.tok.len + 2);
         if (!s)
             return FAIL(P, "statement too complex");
         s[0] = '-';
-        memcpy(s + 1, P->tok.p, P->tok.len);
-        s[P->tok.len + 1] = '\0';
+        memcpy(s + 1, P->L.tok.p, P->L.tok.len);
+        s[P->L.tok.len + 1] = '\0';
         *lit = (ddl_literal_t){DDL_LIT_NUMBER, s};
         return next(P);
     }
-    switch (P->tok.kind) {
-    case TK_INT:
-    case TK_FLOAT:
+    switch (P->L.tok.kind) {
+    case LEX_INT:
+    case LEX_FLOAT:
         lit->kind = DDL_LIT_NUMBER;
-        return (lit->text = dup_tok(P, &P->tok)) != NULL && next(P);
-    case TK_STR:
-    case TK_DSTR:
+        return (lit->text = dup_tok(P, &P->L.tok)) != NULL && next(P);
+    case LEX_STR:
         lit->kind = DDL_LIT_STRING;
         return parse_string(P, &lit->text);
-    case TK_ID:
+    case LEX_ID:
+        if (P->L.tok.quoted) {
+            lex_tok_t t = P->L.tok;
+            t.p++;
+            t.len -= 2;
+            lit->kind = DDL_LIT_ID;
+            return (lit->text = dup_tok(P, &t)) != NULL && next(P);
+        }
         if (is_kw(P, "TRUE") || is_kw(P, "FALSE")) {
             lit->kind = DDL_LIT_BOOL;
             lit->text = is_kw(P, "TRUE") ? "true" : "false";
@@ -655,14 +497,7 @@ static bool parse_default_value(parser_t *P, ddl_literal_t *lit)
         if (is_kw(P, "NULL"))
             return FAIL(P, "NULL is not a valid DEFAULT value");
         lit->kind = DDL_LIT_ID;
-        return (lit->text = dup_tok(P, &P->tok)) != NULL && next(P);
-    case TK_QID: {
-        tok_t t = P->tok;
-        t.p++;
-        t.len -= 2;
-        lit->kind = DDL_LIT_ID;
-        return (lit->text = dup_tok(P, &t)) != NULL && next(P);
-    }
+        return (lit->text = dup_tok(P, &P->L.tok)) != NULL && next(P);
     default:
         return FAIL(P, "expected a DEFAULT value, found %s", tok_desc(P, b, sizeof b));
     }
@@ -695,12 +530,12 @@ static bool parse_identity(parser_t *P, ddl_identity_t **out)
     if (!expect_kw(P, "AS", "after GENERATED ...") || !expect_kw(P, "IDENTITY", "after AS"))
         return false;
     if (!accept_punct(P, '('))
-        return P->rc == CS_OK;
+        return P->L.rc == CS_OK;
     bool seen_start = false, seen_inc = false, seen_max = false, seen_min = false,
          seen_cache = false, seen_cycle = false;
     char b[64];
     do {
-        if (P->rc != CS_OK)
+        if (P->L.rc != CS_OK)
             return false;
         if (accept_kw(P, "START")) {
             if (seen_start)
@@ -774,7 +609,7 @@ static bool parse_identity(parser_t *P, ddl_identity_t **out)
                         "MINVALUE, CACHE, CYCLE, NO ...), found %s", tok_desc(P, b, sizeof b));
         }
         accept_punct(P, ',');
-    } while (!is_punct(P, ')') && P->tok.kind != TK_EOF);
+    } while (!is_punct(P, ')') && P->L.tok.kind != LEX_EOF);
     return expect_punct(P, ')', "after the identity options");
 }
 
@@ -798,7 +633,7 @@ static bool parse_as_clause(parser_t *P, ddl_field_t *f, bool top_level)
         return expect_kw(P, "BY", "after GENERATED") &&
                expect_kw(P, "DEFAULT", "after GENERATED BY");
     }
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 /* The part of a column definition after its name: type_def [default_def |
@@ -830,14 +665,14 @@ static bool parse_field_tail(parser_t *P, ddl_field_t *f, bool top_level, int de
     }
     if (ok && accept_kw(P, "COMMENT"))
         ok = parse_string(P, &f->comment);
-    return ok && P->rc == CS_OK;
+    return ok && P->L.rc == CS_OK;
 }
 
 /* id type_def ... (a table column or a RECORD field) */
 static bool parse_field_def(parser_t *P, ddl_field_t *f, bool top_level, int depth)
 {
-    f->line = P->tok.line;
-    f->col = P->tok.col;
+    f->line = P->L.tok.line;
+    f->col = P->L.tok.col;
     return parse_name(P, "Field names", DDL_MAX_NAME, &f->name) &&
            parse_field_tail(P, f, top_level, depth);
 }
@@ -862,7 +697,7 @@ static bool parse_key_col(parser_t *P, ddl_stmt_t *st, uint32_t *cap)
         k->size = (int)size;
         return expect_punct(P, ')', "after the key size");
     }
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 /* PRIMARY KEY ( [SHARD(ids) [,]] [ids] ) -- PRIMARY already current */
@@ -875,7 +710,7 @@ static bool parse_key_def(parser_t *P, ddl_stmt_t *st)
     if (!next(P) || !expect_kw(P, "KEY", "after PRIMARY") ||
         !expect_punct(P, '(', "after PRIMARY KEY"))
         return false;
-    if (is_kw(P, "SHARD") && peek(P, 1).kind == TK_PUNCT && peek(P, 1).p[0] == '(') {
+    if (is_kw(P, "SHARD") && peek(P, 1).kind == LEX_PUNCT && peek(P, 1).p[0] == '(') {
         next(P);
         next(P);
         do {
@@ -895,7 +730,7 @@ static bool parse_key_def(parser_t *P, ddl_stmt_t *st)
     }
     if (st->npk == 0)
         return FAIL(P, "PRIMARY KEY must contain a list of fields");
-    if (P->rc == CS_OK && !is_punct(P, ')'))
+    if (P->L.rc == CS_OK && !is_punct(P, ')'))
         return FAIL(P, "expected ',' or ')' in the PRIMARY KEY, found %s",
                     tok_desc(P, b, sizeof b));
     return expect_punct(P, ')', NULL);
@@ -906,7 +741,7 @@ static bool parse_table_options(parser_t *P, ddl_stmt_t *st)
 {
     char b[64];
     bool seen_ttl = false, seen_frozen = false, seen_bi = false;
-    while (P->rc == CS_OK && P->tok.kind != TK_EOF && !is_punct(P, ';')) {
+    while (P->L.rc == CS_OK && P->L.tok.kind != LEX_EOF && !is_punct(P, ';')) {
         if (accept_kw(P, "USING")) {
             if (seen_ttl)
                 return FAIL(P, "Only one TTL definition is allowed in CREATE TABLE DDL");
@@ -945,15 +780,15 @@ static bool parse_table_options(parser_t *P, ddl_stmt_t *st)
                         tok_desc(P, b, sizeof b));
         }
     }
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 static bool parse_if_exists(parser_t *P, ddl_stmt_t *st, bool with_not)
 {
     if (!is_kw(P, "IF"))
         return true;
-    tok_t t1 = peek(P, 1);
-    if (with_not ? !tok_is_kw(&t1, "NOT") : !tok_is_kw(&t1, "EXISTS"))
+    lex_tok_t t1 = peek(P, 1);
+    if (with_not ? !lex_is_kw(&t1, "NOT") : !lex_is_kw(&t1, "EXISTS"))
         return true;   /* an index or table named "if" */
     next(P);
     if (with_not)
@@ -978,8 +813,8 @@ static bool parse_create_table(parser_t *P, ddl_stmt_t *st)
     if (!expect_punct(P, '(', "after the table name"))
         return false;
     for (;;) {
-        tok_t t1 = peek(P, 1);
-        if (is_kw(P, "PRIMARY") && tok_is_kw(&t1, "KEY")) {
+        lex_tok_t t1 = peek(P, 1);
+        if (is_kw(P, "PRIMARY") && lex_is_kw(&t1, "KEY")) {
             if (!parse_key_def(P, st))
                 return false;
         } else {
@@ -1012,14 +847,14 @@ static bool parse_schema_path(parser_t *P, ddl_alter_op_t *op)
         char **slot = vec_push(P, (void **)&op->path, &op->npath, &cap, sizeof(char *));
         if (!slot)
             return false;
-        if (is_kw(P, "VALUES") && peek(P, 1).kind == TK_PUNCT && peek(P, 1).p[0] == '(')
+        if (is_kw(P, "VALUES") && peek(P, 1).kind == LEX_PUNCT && peek(P, 1).p[0] == '(')
             return NOTSUP(P, "altering MAP element fields is not supported");
         if (!parse_name(P, "Field names", DDL_MAX_NAME, slot))
             return false;
         if (is_punct(P, '['))
             return NOTSUP(P, "altering ARRAY element fields is not supported");
     } while (accept_punct(P, '.'));
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 static bool parse_alter_table(parser_t *P, ddl_stmt_t *st)
@@ -1038,7 +873,7 @@ static bool parse_alter_table(parser_t *P, ddl_stmt_t *st)
                 return false;
             if (accept_kw(P, "ADD")) {
                 op->kind = DDL_ALTER_ADD;
-                tok_t at = P->tok;
+                lex_tok_t at = P->L.tok;
                 if (!parse_schema_path(P, op))
                     return false;
                 /* re-parse the rest of the definition with the last step as name */
@@ -1058,7 +893,7 @@ static bool parse_alter_table(parser_t *P, ddl_stmt_t *st)
                 return FAIL(P, "expected ADD, DROP or MODIFY, found %s", tok_desc(P, b, sizeof b));
             }
         } while (accept_punct(P, ','));
-        if (P->rc == CS_OK && !is_punct(P, ')'))
+        if (P->L.rc == CS_OK && !is_punct(P, ')'))
             return FAIL(P, "expected ',' or ')' after a field change, found %s",
                         tok_desc(P, b, sizeof b));
         return expect_punct(P, ')', NULL);
@@ -1074,7 +909,7 @@ static bool parse_alter_table(parser_t *P, ddl_stmt_t *st)
             return false;
         st->frozen = true;
         st->frozen_force = accept_kw(P, "FORCE");
-        return P->rc == CS_OK;
+        return P->L.rc == CS_OK;
     }
     if (accept_kw(P, "UNFREEZE")) {
         st->alter = DDL_ALTER_UNFREEZE;
@@ -1092,14 +927,14 @@ static bool parse_alter_table(parser_t *P, ddl_stmt_t *st)
                 return FAIL(P, "Before image TTL value must be greater than 0");
             st->has_before_image_ttl = true;
         }
-        return P->rc == CS_OK;
+        return P->L.rc == CS_OK;
     }
     if (accept_kw(P, "DISABLE")) {
         st->alter = DDL_ALTER_DISABLE_BEFORE_IMAGE;
         return expect_kw(P, "BEFORE", "after DISABLE") && expect_kw(P, "IMAGE", "after BEFORE");
     }
-    tok_t t1 = peek(P, 1);
-    if ((is_kw(P, "ADD") || is_kw(P, "DROP")) && tok_is_kw(&t1, "REGIONS"))
+    lex_tok_t t1 = peek(P, 1);
+    if ((is_kw(P, "ADD") || is_kw(P, "DROP")) && lex_is_kw(&t1, "REGIONS"))
         return NOTSUP(P, "multi-region tables (ADD/DROP REGIONS) are not supported by csemu");
     return FAIL(P, "expected '(', USING TTL, FREEZE SCHEMA, UNFREEZE SCHEMA, ENABLE BEFORE IMAGE "
                 "or DISABLE BEFORE IMAGE after the table name, found %s", tok_desc(P, b, sizeof b));
@@ -1115,10 +950,10 @@ static bool parse_index_path(parser_t *P, ddl_index_field_t *f)
 {
     char b[64];
     int depth = 0;
-    size_t start = P->tok.off, end = start;
+    size_t start = P->L.tok.off, end = start;
     int count = 0;
-    while (P->rc == CS_OK) {
-        if (P->tok.kind == TK_EOF)
+    while (P->L.rc == CS_OK) {
+        if (P->L.tok.kind == LEX_EOF)
             return FAIL(P, "expected ')' after the index fields, found end of statement");
         if (depth == 0 && (is_punct(P, ',') || is_punct(P, ')') || is_kw(P, "AS")))
             break;
@@ -1128,11 +963,11 @@ static bool parse_index_path(parser_t *P, ddl_index_field_t *f)
             depth--;
         if (depth > DDL_MAX_DEPTH)
             return FAIL(P, "index path nested too deeply");
-        end = P->tok.off + P->tok.len;
+        end = P->L.tok.off + P->L.tok.len;
         count++;
         next(P);
     }
-    if (P->rc != CS_OK)
+    if (P->L.rc != CS_OK)
         return false;
     if (count == 0)
         return FAIL(P, "expected an index field, found %s", tok_desc(P, b, sizeof b));
@@ -1142,7 +977,7 @@ static bool parse_index_path(parser_t *P, ddl_index_field_t *f)
     size_t k = 0;
     char quote = 0;
     for (size_t i = start; i < end; i++) {
-        char c = P->s[i];
+        char c = P->L.s[i];
         if (quote) {
             if (c == quote)
                 quote = 0;
@@ -1186,7 +1021,7 @@ static bool parse_create_index(parser_t *P, ddl_stmt_t *st)
         if (!f || !parse_index_path(P, f))
             return false;
     } while (accept_punct(P, ','));
-    if (P->rc == CS_OK && !is_punct(P, ')'))
+    if (P->L.rc == CS_OK && !is_punct(P, ')'))
         return FAIL(P, "expected ',' or ')' after an index field, found %s",
                     tok_desc(P, b, sizeof b));
     if (!expect_punct(P, ')', NULL))
@@ -1210,7 +1045,7 @@ static bool parse_create_index(parser_t *P, ddl_stmt_t *st)
     }
     if (accept_kw(P, "COMMENT"))
         return parse_string(P, &st->comment);
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 static bool parse_drop_index(parser_t *P, ddl_stmt_t *st)
@@ -1221,7 +1056,7 @@ static bool parse_drop_index(parser_t *P, ddl_stmt_t *st)
         !expect_kw(P, "ON", "after the index name") || !parse_table_name(P, &st->table))
         return false;
     st->override = accept_kw(P, "OVERRIDE");
-    return P->rc == CS_OK;
+    return P->L.rc == CS_OK;
 }
 
 /* ------------------------------------------------------------------------
@@ -1283,22 +1118,23 @@ cs_err_t ddl_parse(const char *text, ddl_stmt_t **out, cs_error_t *err)
         return cs_fail(err, CS_ENOMEM, "out of memory");
     /* a 64 KiB statement builds well under 2 MiB of nodes; 4 MiB is a ceiling */
     arena_init(&st->arena, 64 * DDL_MAX_TEXT);
-    parser_t P = {.s = text, .n = n, .line = 1, .a = &st->arena, .err = err, .rc = CS_OK};
+    parser_t P = {.a = &st->arena};
+    lex_init(&P.L, text, n, err);
     char b[64];
     if (lex(&P)) {
-        if (P.tok.kind == TK_EOF)
+        if (P.L.tok.kind == LEX_EOF)
             FAIL(&P, "empty statement");
         else if (parse_statement(&P, st)) {
             accept_punct(&P, ';');
-            if (P.rc == CS_OK && P.tok.kind != TK_EOF)
+            if (P.L.rc == CS_OK && P.L.tok.kind != LEX_EOF)
                 FAIL(&P, "unexpected %s after the end of the statement", tok_desc(&P, b, sizeof b));
         }
     }
-    if (P.rc == CS_OK && !st->table)
-        P.rc = cs_fail(err, CS_EINVAL, "Error: incomplete statement");
-    if (P.rc != CS_OK) {
+    if (P.L.rc == CS_OK && !st->table)
+        P.L.rc = cs_fail(err, CS_EINVAL, "Error: incomplete statement");
+    if (P.L.rc != CS_OK) {
         ddl_free(st);
-        return P.rc;
+        return P.L.rc;
     }
     *out = st;
     return CS_OK;

@@ -1,16 +1,15 @@
 /*
- * query.c - the SELECT subset of query.h: lexer, parser, schema check,
- * variable binding, key prefixes and plan text. The evaluator is in
- * query_eval.c; the AST both share is in query_int.h.
+ * query.c - the SELECT subset of query.h: parser (on the shared KVQL lexer
+ * of lex.h), schema check, variable binding, key prefixes and plan text.
+ * The evaluator is in query_eval.c; the AST both share is in query_int.h.
  *
- * Sections: lexer, parser helpers, expressions, statement, names, schema
+ * Sections: tokens, parser helpers, expressions, statement, names, schema
  * check, binding, key prefix, plan text. Every node comes from the caller's
  * arena; parse functions return NULL/false after recording the first error
- * in the parser, callers just propagate it.
+ * in the lexer's sticky error (P->L.rc), callers just propagate it.
  */
 #include "query.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,310 +18,122 @@
 #include <strings.h>
 
 #include "keyenc.h"
+#include "lex.h"
 #include "query_int.h"
 #include "timefmt.h"
 
 /* ------------------------------------------------------------------------
- * lexer
+ * tokens (the lexer is lex.c; the query's operators and sigils are here)
  * ------------------------------------------------------------------------ */
 
 enum {
-    TK_EOF, TK_ID, TK_INT, TK_FLOAT, TK_STR, TK_VAR, TK_QMARK, TK_DOLLAR, TK_PUNCT,
-    TK_ANYOP,   /* "=any", "<any", ...: KVQL's quantified comparisons */
+    TK_VAR = LEX_NKINDS,    /* "$name" */
+    TK_QMARK,               /* '?' */
+    TK_DOLLAR,              /* '$' alone: the context item */
+    TK_ANYOP,               /* "=any", "<any", ...: KVQL's quantified comparisons */
 };
 
-typedef struct tok {
-    int kind;
-    const char *p;      /* text in the statement (strings: with quotes) */
-    size_t len;
-    int line, col;      /* 1-based line, 0-based column */
-    bool n_suffix;      /* number written with 'n'/'N' (a NUMBER literal) */
-    bool quoted_id;     /* `backquoted` identifier */
-} tok_t;
-
 typedef struct parser {
-    const char *s;
-    size_t n, pos;
-    int line;
-    size_t line_start;
-    tok_t tok;          /* current token */
-    tok_t prev;         /* the one before (for lookbehind in messages) */
+    lex_t L;            /* text, position, current and previous token, sticky error */
     arena_t *a;
-    cs_error_t *err;
-    cs_err_t rc;
     int depth;
     query_t *q;
 } parser_t;
 
-static bool fail_at(parser_t *P, cs_err_t code, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool fail_at(parser_t *P, cs_err_t code, int line, int col, const char *fmt, ...)
-{
-    if (P->rc != CS_OK)
-        return false;
-    char what[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    P->rc = cs_fail(P->err, code, "Error: at (%d, %d) %s", line, col, what);
-    return false;
-}
-
-#define FAIL(P, ...) fail_at((P), CS_EINVAL, (P)->tok.line, (P)->tok.col, __VA_ARGS__)
-#define NOTSUP(P, ...) fail_at((P), CS_ENOTSUP, (P)->tok.line, (P)->tok.col, __VA_ARGS__)
+#define fail_at(P, ...) lex_fail(&(P)->L, __VA_ARGS__)
+#define FAIL(P, ...) lex_fail_tok(&(P)->L, CS_EINVAL, __VA_ARGS__)
+#define NOTSUP(P, ...) lex_fail_tok(&(P)->L, CS_ENOTSUP, __VA_ARGS__)
 
 static bool oom(parser_t *P)
 {
-    if (P->rc == CS_OK)
-        P->rc = cs_fail(P->err, CS_ENOMEM, "out of memory parsing the query");
+    if (P->L.rc == CS_OK)
+        P->L.rc = cs_fail(P->L.err, CS_ENOMEM, "out of memory parsing the query");
     return false;
 }
 
-/* "'text'" of the current token, or "end of statement". */
-static const char *tok_desc(const tok_t *t, char *buf, size_t cap)
-{
-    if (t->kind == TK_EOF)
-        return "end of statement";
-    size_t l = t->len > 40 ? 40 : t->len;
-    snprintf(buf, cap, "'%.*s%s'", (int)l, t->p, t->len > 40 ? "..." : "");
-    return buf;
-}
-
-static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
-static bool is_ident_char(int c) { return is_alpha(c) || is_digit(c) || c == '_'; }
-
-/* Skip blanks and the comment styles of KVQL (optimizer hints included:
- * they never change a result); false on an unterminated comment. */
-static bool skip_space(parser_t *P)
-{
-    for (;;) {
-        if (P->pos >= P->n)
-            return true;
-        char c = P->s[P->pos];
-        if (c == '\n') {
-            P->pos++;
-            P->line++;
-            P->line_start = P->pos;
-        } else if (c == ' ' || c == '\t' || c == '\r') {
-            P->pos++;
-        } else if (c == '#' || (c == '/' && P->pos + 1 < P->n && P->s[P->pos + 1] == '/')) {
-            while (P->pos < P->n && P->s[P->pos] != '\n')
-                P->pos++;
-        } else if (c == '/' && P->pos + 1 < P->n && P->s[P->pos + 1] == '*') {
-            int line = P->line, col = (int)(P->pos - P->line_start);
-            P->pos += 2;
-            for (;;) {
-                if (P->pos + 1 >= P->n)
-                    return fail_at(P, CS_EINVAL, line, col, "unterminated comment");
-                if (P->s[P->pos] == '*' && P->s[P->pos + 1] == '/') {
-                    P->pos += 2;
-                    break;
-                }
-                if (P->s[P->pos] == '\n') {
-                    P->line++;
-                    P->line_start = P->pos + 1;
-                }
-                P->pos++;
-            }
-        } else {
-            return true;
-        }
-    }
-}
-
-static bool lex_number(parser_t *P, tok_t *t, size_t i)
-{
-    const char *s = P->s;
-    bool is_float = false;
-    while (i < P->n && is_digit((unsigned char)s[i]))
-        i++;
-    if (i + 1 < P->n && s[i] == '.' && is_digit((unsigned char)s[i + 1])) {
-        is_float = true;
-        i++;
-        while (i < P->n && is_digit((unsigned char)s[i]))
-            i++;
-    }
-    if (i < P->n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t j = i + 1;
-        if (j < P->n && (s[j] == '+' || s[j] == '-'))
-            j++;
-        if (j < P->n && is_digit((unsigned char)s[j])) {
-            is_float = true;
-            i = j;
-            while (i < P->n && is_digit((unsigned char)s[i]))
-                i++;
-        }
-    }
-    t->kind = is_float ? TK_FLOAT : TK_INT;
-    t->len = i - P->pos;
-    if (i < P->n && (s[i] == 'n' || s[i] == 'N') &&
-        !(i + 1 < P->n && is_ident_char((unsigned char)s[i + 1]))) {
-        t->n_suffix = true;
-        i++;
-    }
-    if (i < P->n && is_ident_char((unsigned char)s[i])) {
-        while (i < P->n && is_ident_char((unsigned char)s[i]))
-            i++;
-        t->len = i - P->pos;
-        return FAIL(P, "Identifiers must start with a letter: %.*s", (int)t->len, t->p);
-    }
-    P->pos = i;
-    return true;
-}
-
-/* Read the next token into P->tok. */
+/* Read the next token into P->L.tok. On top of lex_next: an empty `` is
+ * refused, "$name" and '?' become variables ('$' alone the context item),
+ * and "<=", ">=", "!=", "<>", "||" and KVQL's "=any", "<any", ... become
+ * one token. */
 static bool lex(parser_t *P)
 {
-    P->prev = P->tok;
-    if (!skip_space(P))
+    lex_t *L = &P->L;
+    if (!lex_next(L))
         return false;
-    tok_t *t = &P->tok;
-    memset(t, 0, sizeof *t);
-    t->p = P->s + P->pos;
-    t->line = P->line;
-    t->col = (int)(P->pos - P->line_start);
-    if (P->pos >= P->n) {
-        t->kind = TK_EOF;
-        return true;
+    lex_tok_t *t = &L->tok;
+    if (t->kind == LEX_ID && t->quoted && t->len == 2) {
+        *t = (lex_tok_t){ .kind = LEX_EOF, .p = t->p, .off = t->off, .line = t->line,
+                          .col = t->col };
+        return FAIL(P, "empty `quoted` identifier");
     }
-    const char *s = P->s;
-    size_t i = P->pos;
-    unsigned char c = (unsigned char)s[i];
-
-    if (is_alpha(c)) {
-        while (i < P->n && is_ident_char((unsigned char)s[i]))
-            i++;
-        t->kind = TK_ID;
-    } else if (c == '`') {
-        i++;
-        while (i < P->n && s[i] != '`' && s[i] != '\n')
-            i++;
-        if (i >= P->n || s[i] != '`')
-            return FAIL(P, "unterminated `quoted` identifier");
-        if (i == P->pos + 1)
-            return FAIL(P, "empty `quoted` identifier");
-        i++;
-        t->kind = TK_ID;
-        t->quoted_id = true;
-    } else if (is_digit(c) || (c == '.' && i + 1 < P->n && is_digit((unsigned char)s[i + 1]))) {
-        return lex_number(P, t, i);
-    } else if (c == '_') {
-        while (i < P->n && is_ident_char((unsigned char)s[i]))
-            i++;
-        t->len = i - P->pos;
-        return FAIL(P, "Identifiers must start with a letter: %.*s", (int)t->len, t->p);
-    } else if (c == '\'' || c == '"') {
-        i++;
-        while (i < P->n && s[i] != (char)c) {
-            if (s[i] == '\\' && i + 1 < P->n)
-                i++;
-            if (s[i] == '\n') {
-                P->line++;
-                P->line_start = i + 1;
-            }
-            i++;
-        }
-        if (i >= P->n) {
-            t->len = i - P->pos;
-            return FAIL(P, "unterminated string literal");
-        }
-        i++;
-        t->kind = TK_STR;
-    } else if (c == '$') {
-        i++;
-        if (i < P->n && is_alpha((unsigned char)s[i])) {
-            while (i < P->n && is_ident_char((unsigned char)s[i]))
-                i++;
+    if (t->kind != LEX_PUNCT)
+        return true;
+    const char *s = L->s;
+    size_t i = L->pos;
+    unsigned char c = (unsigned char)t->p[0];
+    if (c == '$') {
+        size_t k = i;
+        if (k < L->n && lex_is_alpha((unsigned char)s[k])) {
+            while (k < L->n && lex_is_ident_char((unsigned char)s[k]))
+                k++;
             t->kind = TK_VAR;
         } else {
             t->kind = TK_DOLLAR;
         }
-    } else if (c == '?') {
-        i++;
-        t->kind = TK_QMARK;
-    } else {
-        static const char *const two[] = { "<=", ">=", "!=", "<>", "||" };
-        t->kind = TK_PUNCT;
-        i++;
-        for (size_t k = 0; k < sizeof two / sizeof two[0]; k++)
-            if (i < P->n && s[i - 1] == two[k][0] && s[i] == two[k][1]) {
-                i++;
-                break;
-            }
-        /* KVQL lexes "=any", "<any", ... as one token */
-        if (strchr("=<>!", c) && i + 3 <= P->n && strncasecmp(s + i, "any", 3) == 0 &&
-            !(i + 3 < P->n && is_ident_char((unsigned char)s[i + 3]))) {
-            i += 3;
-            t->kind = TK_ANYOP;
-        }
+        lex_extend(L, k - i);
+        return true;
     }
-    t->len = i - P->pos;
-    P->pos = i;
+    if (c == '?') {
+        t->kind = TK_QMARK;
+        return true;
+    }
+    static const char *const two[] = { "<=", ">=", "!=", "<>", "||" };
+    for (size_t k = 0; k < sizeof two / sizeof two[0]; k++)
+        if (i < L->n && s[i - 1] == two[k][0] && s[i] == two[k][1]) {
+            i++;
+            break;
+        }
+    /* KVQL lexes "=any", "<any", ... as one token */
+    if (strchr("=<>!", c) && i + 3 <= L->n && strncasecmp(s + i, "any", 3) == 0 &&
+        !(i + 3 < L->n && lex_is_ident_char((unsigned char)s[i + 3]))) {
+        i += 3;
+        t->kind = TK_ANYOP;
+    }
+    lex_extend(L, i - L->pos);
     return true;
-}
-
-/* A saved lexer position, for the two places that look one token ahead. */
-typedef struct lexstate {
-    size_t pos, line_start;
-    int line;
-    tok_t tok, prev;
-} lexstate_t;
-
-static void lex_save(const parser_t *P, lexstate_t *s)
-{
-    *s = (lexstate_t){ .pos = P->pos, .line_start = P->line_start, .line = P->line,
-                       .tok = P->tok, .prev = P->prev };
-}
-
-static void lex_restore(parser_t *P, const lexstate_t *s)
-{
-    P->pos = s->pos;
-    P->line_start = s->line_start;
-    P->line = s->line;
-    P->tok = s->tok;
-    P->prev = s->prev;
 }
 
 /* ------------------------------------------------------------------------
  * parser helpers
  * ------------------------------------------------------------------------ */
 
-static bool tok_is(const tok_t *t, const char *kw)
+static bool is_punct(const lex_tok_t *t, const char *p)
 {
-    return t->kind == TK_ID && !t->quoted_id && strlen(kw) == t->len &&
-           strncasecmp(t->p, kw, t->len) == 0;
-}
-
-static bool is_punct(const tok_t *t, const char *p)
-{
-    return t->kind == TK_PUNCT && strlen(p) == t->len && strncmp(t->p, p, t->len) == 0;
+    return t->kind == LEX_PUNCT && strlen(p) == t->len && strncmp(t->p, p, t->len) == 0;
 }
 
 static bool expect_punct(parser_t *P, const char *p)
 {
     char b[64];
-    if (!is_punct(&P->tok, p))
-        return FAIL(P, "expected '%s', found %s", p, tok_desc(&P->tok, b, sizeof b));
+    if (!is_punct(&P->L.tok, p))
+        return FAIL(P, "expected '%s', found %s", p, lex_tok_desc(&P->L.tok, b, sizeof b));
     return lex(P);
 }
 
 static bool expect_kw(parser_t *P, const char *kw)
 {
     char b[64];
-    if (!tok_is(&P->tok, kw))
-        return FAIL(P, "expected %s, found %s", kw, tok_desc(&P->tok, b, sizeof b));
+    if (!lex_is_kw(&P->L.tok, kw))
+        return FAIL(P, "expected %s, found %s", kw, lex_tok_desc(&P->L.tok, b, sizeof b));
     return lex(P);
 }
 
 /* Copy of an identifier token (backquotes removed). */
 static const char *tok_ident(parser_t *P)
 {
-    const char *p = P->tok.p;
-    size_t len = P->tok.len;
-    if (P->tok.quoted_id) {
+    const char *p = P->L.tok.p;
+    size_t len = P->L.tok.len;
+    if (P->L.tok.quoted) {
         p++;
         len -= 2;
     }
@@ -358,7 +169,7 @@ static bool hex4(const char *p, const char *end, uint32_t *out)
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
         int c = (unsigned char)p[i];
-        int d = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+        int d = lex_is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
               : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
         if (d < 0)
             return false;
@@ -372,7 +183,7 @@ static bool hex4(const char *p, const char *end, uint32_t *out)
  * \f \n \r \t \uXXXX, surrogate pairs joined) applied. */
 static const char *tok_string(parser_t *P, size_t *out_len)
 {
-    const char *p = P->tok.p + 1, *end = P->tok.p + P->tok.len - 1;
+    const char *p = P->L.tok.p + 1, *end = P->L.tok.p + P->L.tok.len - 1;
     char *out = arena_alloc(P->a, (size_t)(end - p) + 1);
     if (!out) {
         oom(P);
@@ -494,7 +305,7 @@ static qx_t *parse_or(parser_t *P);
  * NUMBER otherwise or with the 'n' suffix (Translator.exitConst_expr). */
 static nson_value_t *number_literal(parser_t *P, bool neg)
 {
-    size_t len = P->tok.len;
+    size_t len = P->L.tok.len;
     char *text = arena_alloc(P->a, len + 2);
     char *dig = arena_alloc(P->a, len + 2);
     if (!text || !dig) {
@@ -504,7 +315,7 @@ static nson_value_t *number_literal(parser_t *P, bool neg)
     size_t o = 0;
     if (neg)
         text[o++] = '-';
-    memcpy(text + o, P->tok.p, len);
+    memcpy(text + o, P->L.tok.p, len);
     text[o + len] = '\0';
     keyenc_dec_t d;
     cs_error_t e;
@@ -514,7 +325,7 @@ static nson_value_t *number_literal(parser_t *P, bool neg)
     }
     nson_value_t *v;
     int64_t l;
-    if (!P->tok.n_suffix && P->tok.kind == TK_INT && keyenc_dec_to_i64(&d, &l)) {
+    if (!P->L.tok.n_suffix && P->L.tok.kind == LEX_INT && keyenc_dec_to_i64(&d, &l)) {
         if (l >= INT32_MIN && l <= INT32_MAX) {
             v = new_value(P, NSON_INTEGER);
             if (v)
@@ -526,7 +337,7 @@ static nson_value_t *number_literal(parser_t *P, bool neg)
         }
         return v;
     }
-    if (!P->tok.n_suffix && P->tok.kind == TK_FLOAT) {
+    if (!P->L.tok.n_suffix && P->L.tok.kind == LEX_FLOAT) {
         double dv = strtod(text, NULL);
         char dbuf[32];
         keyenc_dec_t dd;
@@ -560,7 +371,7 @@ static bool refuse_construct(parser_t *P)
         { "SELECT", "subqueries" },
     };
     for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
-        if (tok_is(&P->tok, kws[i].kw))
+        if (lex_is_kw(&P->L.tok, kws[i].kw))
             return NOTSUP(P, "%s are not supported by csemu's query engine", kws[i].what);
     return true;
 }
@@ -569,7 +380,7 @@ static bool refuse_construct(parser_t *P)
  * the FROM clause is known. */
 static qx_t *parse_column_ref(parser_t *P)
 {
-    qx_t *x = new_node(P, X_PATH, P->tok.line, P->tok.col);
+    qx_t *x = new_node(P, X_PATH, P->L.tok.line, P->L.tok.col);
     const char **names = arena_alloc(P->a, 8 * sizeof *names);
     if (!x || !names) {
         oom(P);
@@ -580,35 +391,36 @@ static qx_t *parse_column_ref(parser_t *P)
     if (!names[0] || !lex(P))
         return NULL;
     char b[64];
-    if (is_punct(&P->tok, "("))
+    if (is_punct(&P->L.tok, "("))
         return NOTSUP(P, "function %s() is not supported by csemu's query engine (only "
                          "count(*) is)", names[0]), NULL;
-    while (is_punct(&P->tok, ".")) {
+    while (is_punct(&P->L.tok, ".")) {
         if (!lex(P))
             return NULL;
         const char *name;
-        if (P->tok.kind == TK_ID) {
+        if (P->L.tok.kind == LEX_ID) {
             name = tok_ident(P);
             if (!name || !lex(P))
                 return NULL;
-            if (is_punct(&P->tok, "(")) {
+            if (is_punct(&P->L.tok, "(")) {
                 if (strcasecmp(name, "keys") == 0 || strcasecmp(name, "values") == 0)
                     return NOTSUP(P, "map filter steps (.keys(), .values()) are not supported "
                                      "by csemu's query engine"), NULL;
                 return NOTSUP(P, "function %s() is not supported by csemu's query engine", name),
                        NULL;
             }
-        } else if (P->tok.kind == TK_STR) {
+        } else if (P->L.tok.kind == LEX_STR) {
             size_t l;
             name = tok_string(P, &l);
             if (!name || !lex(P))
                 return NULL;
-        } else if (P->tok.kind == TK_VAR || P->tok.kind == TK_DOLLAR || is_punct(&P->tok, "(")) {
+        } else if (P->L.tok.kind == TK_VAR || P->L.tok.kind == TK_DOLLAR ||
+                   is_punct(&P->L.tok, "(")) {
             return NOTSUP(P, "computed field steps are not supported by csemu's query engine"),
                    NULL;
         } else {
             return FAIL(P, "expected a field name after '.', found %s",
-                        tok_desc(&P->tok, b, sizeof b)), NULL;
+                        lex_tok_desc(&P->L.tok, b, sizeof b)), NULL;
         }
         if (n == cap) {
             const char **nn = arena_alloc(P->a, 2 * cap * sizeof *nn);
@@ -630,9 +442,9 @@ static qx_t *parse_column_ref(parser_t *P)
 /* Steps that may follow any primary expression; all outside the subset. */
 static bool refuse_postfix(parser_t *P)
 {
-    if (is_punct(&P->tok, "["))
+    if (is_punct(&P->L.tok, "["))
         return NOTSUP(P, "array steps ([...]) are not supported by csemu's query engine");
-    if (is_punct(&P->tok, "."))
+    if (is_punct(&P->L.tok, "."))
         return NOTSUP(P, "field steps on this expression are not supported by csemu's query "
                          "engine");
     return true;
@@ -641,17 +453,17 @@ static bool refuse_postfix(parser_t *P)
 static qx_t *parse_primary(parser_t *P)
 {
     char b[64];
-    tok_t t = P->tok;
+    lex_tok_t t = P->L.tok;
     if (++P->depth > QUERY_MAX_DEPTH)
         return FAIL(P, "expression nested too deeply (more than %d levels)", QUERY_MAX_DEPTH),
                NULL;
     qx_t *x = NULL;
-    if (t.kind == TK_INT || t.kind == TK_FLOAT || is_punct(&t, "-")) {
+    if (t.kind == LEX_INT || t.kind == LEX_FLOAT || is_punct(&t, "-")) {
         bool neg = false;
         if (is_punct(&t, "-")) {
             if (!lex(P))
                 return NULL;
-            if (P->tok.kind != TK_INT && P->tok.kind != TK_FLOAT)
+            if (P->L.tok.kind != LEX_INT && P->L.tok.kind != LEX_FLOAT)
                 return NOTSUP(P, "arithmetic expressions are not supported by csemu's query "
                                  "engine"), NULL;
             neg = true;
@@ -659,7 +471,7 @@ static qx_t *parse_primary(parser_t *P)
         x = new_node(P, X_CONST, t.line, t.col);
         if (!x || !(x->val = number_literal(P, neg)) || !lex(P))
             return NULL;
-    } else if (t.kind == TK_STR) {
+    } else if (t.kind == LEX_STR) {
         size_t len;
         const char *s = tok_string(P, &len);
         nson_value_t *v = s ? new_value(P, NSON_STRING) : NULL;
@@ -671,12 +483,12 @@ static qx_t *parse_primary(parser_t *P)
         x->val = v;
         if (!lex(P))
             return NULL;
-    } else if (tok_is(&t, "true") || tok_is(&t, "false") || tok_is(&t, "null")) {
-        nson_value_t *v = new_value(P, tok_is(&t, "null") ? NSON_JSON_NULL : NSON_BOOLEAN);
+    } else if (lex_is_kw(&t, "true") || lex_is_kw(&t, "false") || lex_is_kw(&t, "null")) {
+        nson_value_t *v = new_value(P, lex_is_kw(&t, "null") ? NSON_JSON_NULL : NSON_BOOLEAN);
         x = v ? new_node(P, X_CONST, t.line, t.col) : NULL;
         if (!x)
             return NULL;
-        v->u.b = tok_is(&t, "true");
+        v->u.b = lex_is_kw(&t, "true");
         x->val = v;
         if (!lex(P))
             return NULL;
@@ -693,7 +505,7 @@ static qx_t *parse_primary(parser_t *P)
             return oom(P), NULL;
         if (!lex(P))
             return NULL;
-        if (is_punct(&P->tok, ".")) {
+        if (is_punct(&P->L.tok, ".")) {
             /* "$t.col": a "$t" table alias, resolved with the FROM clause */
             x = new_node(P, X_PATH, t.line, t.col);
             if (!x)
@@ -704,7 +516,7 @@ static qx_t *parse_primary(parser_t *P)
             names[0] = name;
             if (!lex(P))
                 return NULL;
-            if (P->tok.kind != TK_ID)
+            if (P->L.tok.kind != LEX_ID)
                 return FAIL(P, "expected a column name after '%s.'", name), NULL;
             qx_t *rest = parse_column_ref(P);
             if (!rest)
@@ -731,7 +543,7 @@ static qx_t *parse_primary(parser_t *P)
     } else if (is_punct(&t, "(")) {
         if (!lex(P))
             return NULL;
-        if (tok_is(&P->tok, "SELECT"))
+        if (lex_is_kw(&P->L.tok, "SELECT"))
             return NOTSUP(P, "subqueries are not supported by csemu's query engine"), NULL;
         x = parse_or(P);
         if (!x || !expect_punct(P, ")"))
@@ -740,14 +552,14 @@ static qx_t *parse_primary(parser_t *P)
         return NOTSUP(P, "array constructors are not supported by csemu's query engine"), NULL;
     } else if (is_punct(&t, "{")) {
         return NOTSUP(P, "map constructors are not supported by csemu's query engine"), NULL;
-    } else if (t.kind == TK_ID) {
+    } else if (t.kind == LEX_ID) {
         if (!refuse_construct(P))
             return NULL;
         x = parse_column_ref(P);
         if (!x)
             return NULL;
     } else {
-        return FAIL(P, "expected an expression, found %s", tok_desc(&t, b, sizeof b)), NULL;
+        return FAIL(P, "expected an expression, found %s", lex_tok_desc(&t, b, sizeof b)), NULL;
     }
     P->depth--;
     if (!refuse_postfix(P))
@@ -763,17 +575,17 @@ static qx_t *parse_operand(parser_t *P)
         return NULL;
     static const char *const arith[] = { "+", "-", "*", "/", "||" };
     for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++)
-        if (is_punct(&P->tok, arith[i]))
+        if (is_punct(&P->L.tok, arith[i]))
             return NOTSUP(P, "arithmetic and concatenation ('%s') are not supported by csemu's "
                              "query engine", arith[i]), NULL;
-    if (tok_is(&P->tok, "div"))
+    if (lex_is_kw(&P->L.tok, "div"))
         return NOTSUP(P, "arithmetic (div) is not supported by csemu's query engine"), NULL;
     return x;
 }
 
-static bool comp_op(const tok_t *t, cmpop_t *op)
+static bool comp_op(const lex_tok_t *t, cmpop_t *op)
 {
-    if (t->kind != TK_PUNCT)
+    if (t->kind != LEX_PUNCT)
         return false;
     static const struct { const char *p; cmpop_t op; } ops[] = {
         { "=", OP_EQ }, { "!=", OP_NE }, { "<>", OP_NE }, { "<", OP_LT }, { "<=", OP_LE },
@@ -793,26 +605,26 @@ static qx_t *parse_cond(parser_t *P)
     if (!a)
         return NULL;
     cmpop_t op;
-    if (comp_op(&P->tok, &op)) {
-        qx_t *x = new_node(P, X_CMP, P->tok.line, P->tok.col);
+    if (comp_op(&P->L.tok, &op)) {
+        qx_t *x = new_node(P, X_CMP, P->L.tok.line, P->L.tok.col);
         if (!x || !lex(P))
             return NULL;
         x->op = op;
         x->a = a;
         if (!(x->b = parse_operand(P)))
             return NULL;
-        if (comp_op(&P->tok, &op))
+        if (comp_op(&P->L.tok, &op))
             return FAIL(P, "comparisons cannot be chained: use AND"), NULL;
         return x;
     }
-    if (P->tok.kind == TK_ANYOP)
+    if (P->L.tok.kind == TK_ANYOP)
         return NOTSUP(P, "quantified comparisons (%.*s) are not supported by csemu's query "
-                         "engine", (int)P->tok.len, P->tok.p), NULL;
-    if (tok_is(&P->tok, "BETWEEN"))
+                         "engine", (int)P->L.tok.len, P->L.tok.p), NULL;
+    if (lex_is_kw(&P->L.tok, "BETWEEN"))
         return NOTSUP(P, "BETWEEN is not supported by csemu's query engine: use >= AND <="), NULL;
-    if (tok_is(&P->tok, "IN"))
+    if (lex_is_kw(&P->L.tok, "IN"))
         return NOTSUP(P, "IN is not supported by csemu's query engine: use = ... OR = ..."), NULL;
-    if (tok_is(&P->tok, "LIKE"))
+    if (lex_is_kw(&P->L.tok, "LIKE"))
         return NOTSUP(P, "LIKE is not supported by csemu's query engine"), NULL;
     return a;
 }
@@ -822,17 +634,17 @@ static qx_t *parse_is_null(parser_t *P)
     qx_t *a = parse_cond(P);
     if (!a)
         return NULL;
-    if (!tok_is(&P->tok, "IS"))
+    if (!lex_is_kw(&P->L.tok, "IS"))
         return a;
-    qx_t *x = new_node(P, X_ISNULL, P->tok.line, P->tok.col);
+    qx_t *x = new_node(P, X_ISNULL, P->L.tok.line, P->L.tok.col);
     if (!x || !lex(P))
         return NULL;
-    if (tok_is(&P->tok, "NOT")) {
+    if (lex_is_kw(&P->L.tok, "NOT")) {
         x->negated = true;
         if (!lex(P))
             return NULL;
     }
-    if (tok_is(&P->tok, "OF"))
+    if (lex_is_kw(&P->L.tok, "OF"))
         return NOTSUP(P, "IS OF TYPE is not supported by csemu's query engine"), NULL;
     if (!expect_kw(P, "NULL"))
         return NULL;
@@ -842,12 +654,12 @@ static qx_t *parse_is_null(parser_t *P)
 
 static qx_t *parse_not(parser_t *P)
 {
-    if (!tok_is(&P->tok, "NOT"))
+    if (!lex_is_kw(&P->L.tok, "NOT"))
         return parse_is_null(P);
-    qx_t *x = new_node(P, X_NOT, P->tok.line, P->tok.col);
+    qx_t *x = new_node(P, X_NOT, P->L.tok.line, P->L.tok.col);
     if (!x || !lex(P))
         return NULL;
-    if (tok_is(&P->tok, "EXISTS"))
+    if (lex_is_kw(&P->L.tok, "EXISTS"))
         return NOTSUP(P, "EXISTS is not supported by csemu's query engine"), NULL;
     x->a = parse_is_null(P);
     return x->a ? x : NULL;
@@ -858,9 +670,9 @@ static qx_t *parse_not(parser_t *P)
 static qx_t *parse_chain(parser_t *P, xkind_t kind, const char *kw, qx_t *(*sub)(parser_t *))
 {
     qx_t *first = sub(P);
-    if (!first || !tok_is(&P->tok, kw))
+    if (!first || !lex_is_kw(&P->L.tok, kw))
         return first;
-    qx_t *x = new_node(P, kind, P->tok.line, P->tok.col);
+    qx_t *x = new_node(P, kind, P->L.tok.line, P->L.tok.col);
     if (!x)
         return NULL;
     uint32_t cap = 4;
@@ -868,7 +680,7 @@ static qx_t *parse_chain(parser_t *P, xkind_t kind, const char *kw, qx_t *(*sub)
     if (!x->args)
         return oom(P), NULL;
     x->args[x->nargs++] = first;
-    while (tok_is(&P->tok, kw)) {
+    while (lex_is_kw(&P->L.tok, kw)) {
         if (!lex(P))
             return NULL;
         qx_t *e = sub(P);
@@ -921,10 +733,10 @@ static bool parse_declare(parser_t *P)
     if (!lex(P))   /* DECLARE */
         return false;
     do {
-        if (P->tok.kind != TK_VAR)
+        if (P->L.tok.kind != TK_VAR)
             return FAIL(P, "expected a variable name ($name), found %s",
-                        tok_desc(&P->tok, b, sizeof b));
-        const char *name = arena_strndup(P->a, P->tok.p, P->tok.len);
+                        lex_tok_desc(&P->L.tok, b, sizeof b));
+        const char *name = arena_strndup(P->a, P->L.tok.p, P->L.tok.len);
         if (!name)
             return oom(P);
         if (var_get(P, name, false))
@@ -934,23 +746,23 @@ static bool parse_declare(parser_t *P)
             return false;
         v->declared = true;
         size_t k = 0;
-        while (k < sizeof types / sizeof types[0] && !tok_is(&P->tok, types[k].name))
+        while (k < sizeof types / sizeof types[0] && !lex_is_kw(&P->L.tok, types[k].name))
             k++;
         if (k == sizeof types / sizeof types[0])
-            return FAIL(P, "unknown type %s for variable %s", tok_desc(&P->tok, b, sizeof b),
+            return FAIL(P, "unknown type %s for variable %s", lex_tok_desc(&P->L.tok, b, sizeof b),
                         name);
         v->type = types[k].t;
         v->type_name = types[k].name;
         if (!lex(P))
             return false;
-        if (is_punct(&P->tok, "(")) {   /* BINARY(n), TIMESTAMP(p), ARRAY(T), ... */
+        if (is_punct(&P->L.tok, "(")) {   /* BINARY(n), TIMESTAMP(p), ARRAY(T), ... */
             int depth = 0;
             do {
-                if (P->tok.kind == TK_EOF)
+                if (P->L.tok.kind == LEX_EOF)
                     return FAIL(P, "unterminated type of variable %s", name);
-                if (is_punct(&P->tok, "("))
+                if (is_punct(&P->L.tok, "("))
                     depth++;
-                else if (is_punct(&P->tok, ")"))
+                else if (is_punct(&P->L.tok, ")"))
                     depth--;
                 if (depth > QUERY_MAX_DEPTH)
                     return FAIL(P, "type of variable %s nested too deeply", name);
@@ -960,15 +772,15 @@ static bool parse_declare(parser_t *P)
         }
         if (!expect_punct(P, ";"))
             return false;
-    } while (P->tok.kind == TK_VAR);
+    } while (P->L.tok.kind == TK_VAR);
     return true;
 }
 
-static bool next_is_clause(const tok_t *t)
+static bool next_is_clause(const lex_tok_t *t)
 {
     static const char *const kws[] = { "WHERE", "ORDER", "GROUP", "LIMIT", "OFFSET", "LEFT" };
     for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
-        if (tok_is(t, kws[i]))
+        if (lex_is_kw(t, kws[i]))
             return true;
     return false;
 }
@@ -979,34 +791,34 @@ static bool parse_from(parser_t *P)
     query_t *q = P->q;
     if (!expect_kw(P, "FROM"))
         return false;
-    if (tok_is(&P->tok, "NESTED"))
+    if (lex_is_kw(&P->L.tok, "NESTED"))
         return NOTSUP(P, "NESTED TABLES (joins) are not supported by csemu's query engine");
-    if (P->tok.kind != TK_ID)
-        return FAIL(P, "expected a table name, found %s", tok_desc(&P->tok, b, sizeof b));
+    if (P->L.tok.kind != LEX_ID)
+        return FAIL(P, "expected a table name, found %s", lex_tok_desc(&P->L.tok, b, sizeof b));
     buf_t name;
     buf_init(&name, DDL_MAX_TABLE_NAME + 1);
     for (;;) {
-        size_t off = P->tok.quoted_id ? 1 : 0;
-        buf_append(&name, P->tok.p + off, P->tok.len - 2 * off);
+        size_t off = P->L.tok.quoted ? 1 : 0;
+        buf_append(&name, P->L.tok.p + off, P->L.tok.len - 2 * off);
         if (!lex(P))
             break;
-        if (is_punct(&P->tok, ":")) {
+        if (is_punct(&P->L.tok, ":")) {
             buf_free(&name);
             return NOTSUP(P, "namespaces are not supported by csemu (the cloud service has "
                              "none)");
         }
-        if (!is_punct(&P->tok, "."))
+        if (!is_punct(&P->L.tok, "."))
             break;
         buf_putc(&name, '.');
         if (!lex(P))
             break;
-        if (P->tok.kind != TK_ID) {
+        if (P->L.tok.kind != LEX_ID) {
             buf_free(&name);
             return FAIL(P, "expected a table name after '.', found %s",
-                        tok_desc(&P->tok, b, sizeof b));
+                        lex_tok_desc(&P->L.tok, b, sizeof b));
         }
     }
-    if (P->rc != CS_OK || !buf_ok(&name)) {
+    if (P->L.rc != CS_OK || !buf_ok(&name)) {
         bool too_long = !buf_ok(&name);
         buf_free(&name);
         return too_long ? FAIL(P, "table name is too long") : false;
@@ -1016,21 +828,23 @@ static bool parse_from(parser_t *P)
     if (!q->table)
         return oom(P);
     bool as = false;
-    if (tok_is(&P->tok, "AS")) {
+    if (lex_is_kw(&P->L.tok, "AS")) {
         as = true;
         if (!lex(P))
             return false;
     }
-    if (P->tok.kind == TK_VAR || (P->tok.kind == TK_ID && (as || !next_is_clause(&P->tok)))) {
-        q->alias_is_var = P->tok.kind == TK_VAR;
-        q->alias = q->alias_is_var ? arena_strndup(P->a, P->tok.p, P->tok.len) : (char *)tok_ident(P);
+    if (P->L.tok.kind == TK_VAR ||
+        (P->L.tok.kind == LEX_ID && (as || !next_is_clause(&P->L.tok)))) {
+        q->alias_is_var = P->L.tok.kind == TK_VAR;
+        q->alias = q->alias_is_var ? arena_strndup(P->a, P->L.tok.p, P->L.tok.len)
+                                   : (char *)tok_ident(P);
         if (!q->alias)
             return oom(P);
         if (!lex(P))
             return false;
     } else if (as) {
         return FAIL(P, "expected a table alias after AS, found %s",
-                    tok_desc(&P->tok, b, sizeof b));
+                    lex_tok_desc(&P->L.tok, b, sizeof b));
     } else {
         q->alias = arena_strndup(P->a, q->table, strlen(q->table));
         if (!q->alias)
@@ -1039,10 +853,10 @@ static bool parse_from(parser_t *P)
             if (*c == '.')
                 *c = '_';
     }
-    if (is_punct(&P->tok, ","))
+    if (is_punct(&P->L.tok, ","))
         return NOTSUP(P, "several tables or UNNEST in FROM (joins) are not supported by csemu's "
                          "query engine");
-    if (tok_is(&P->tok, "LEFT"))
+    if (lex_is_kw(&P->L.tok, "LEFT"))
         return NOTSUP(P, "LEFT OUTER JOIN is not supported by csemu's query engine");
     return true;
 }
@@ -1053,29 +867,28 @@ static bool parse_select_list(parser_t *P)
     char b[64];
     if (!expect_kw(P, "SELECT"))
         return false;
-    if (tok_is(&P->tok, "DISTINCT"))
+    if (lex_is_kw(&P->L.tok, "DISTINCT"))
         return NOTSUP(P, "SELECT DISTINCT is not supported by csemu's query engine");
-    if (is_punct(&P->tok, "*")) {
+    if (is_punct(&P->L.tok, "*")) {
         q->select_star = true;
         return lex(P);
     }
     uint32_t cap = 0;
     for (;;) {
-        tok_t start = P->tok;
+        lex_tok_t start = P->L.tok;
         qx_t *e;
-        if (tok_is(&start, "count")) {
+        if (lex_is_kw(&start, "count")) {
             /* count(*) or another aggregate */
-            lexstate_t save;
-            lex_save(P, &save);
+            lex_t save = P->L;
             if (!lex(P))
                 return false;
-            if (!is_punct(&P->tok, "(")) {
-                lex_restore(P, &save);
+            if (!is_punct(&P->L.tok, "(")) {
+                P->L = save;
                 e = parse_or(P);
             } else {
                 if (!lex(P))
                     return false;
-                if (!is_punct(&P->tok, "*"))
+                if (!is_punct(&P->L.tok, "*"))
                     return NOTSUP(P, "count(expression) and count(DISTINCT ...) are not "
                                      "supported by csemu's query engine (only count(*) is)");
                 if (!lex(P) || !expect_punct(P, ")"))
@@ -1101,18 +914,18 @@ static bool parse_select_list(parser_t *P)
         }
         qsel_t *s = &q->sel[q->nsel++];
         s->e = e;
-        if (tok_is(&P->tok, "AS")) {
+        if (lex_is_kw(&P->L.tok, "AS")) {
             if (!lex(P))
                 return false;
-            if (P->tok.kind != TK_ID)
+            if (P->L.tok.kind != LEX_ID)
                 return FAIL(P, "expected a name after AS, found %s",
-                            tok_desc(&P->tok, b, sizeof b));
+                            lex_tok_desc(&P->L.tok, b, sizeof b));
             s->name = tok_ident(P);
             s->as_given = true;
             if (!s->name || !lex(P))
                 return false;
         }
-        if (!is_punct(&P->tok, ","))
+        if (!is_punct(&P->L.tok, ","))
             break;
         if (!lex(P))
             return false;
@@ -1141,25 +954,25 @@ static bool parse_order_by(parser_t *P)
         if (!e)
             return false;
         bool desc = false;
-        if (tok_is(&P->tok, "ASC") || tok_is(&P->tok, "DESC")) {
-            desc = tok_is(&P->tok, "DESC");
+        if (lex_is_kw(&P->L.tok, "ASC") || lex_is_kw(&P->L.tok, "DESC")) {
+            desc = lex_is_kw(&P->L.tok, "DESC");
             if (!lex(P))
                 return false;
         }
         bool nulls_first = desc;   /* Translator.exitSort_spec */
-        if (tok_is(&P->tok, "NULLS")) {
+        if (lex_is_kw(&P->L.tok, "NULLS")) {
             if (!lex(P))
                 return false;
-            if (!tok_is(&P->tok, "FIRST") && !tok_is(&P->tok, "LAST"))
+            if (!lex_is_kw(&P->L.tok, "FIRST") && !lex_is_kw(&P->L.tok, "LAST"))
                 return FAIL(P, "expected FIRST or LAST after NULLS");
-            nulls_first = tok_is(&P->tok, "FIRST");
+            nulls_first = lex_is_kw(&P->L.tok, "FIRST");
             if (!lex(P))
                 return false;
         }
         q->order_desc[q->norder] = desc;
         q->order_nulls_first[q->norder] = nulls_first;
         q->order[q->norder++] = e;
-        if (!is_punct(&P->tok, ","))
+        if (!is_punct(&P->L.tok, ","))
             return true;
         if (!lex(P))
             return false;
@@ -1168,18 +981,18 @@ static bool parse_order_by(parser_t *P)
 
 static qx_t *parse_count_value(parser_t *P, const char *what)
 {
-    tok_t t = P->tok;
-    if (t.kind == TK_INT || t.kind == TK_VAR || t.kind == TK_QMARK) {
+    lex_tok_t t = P->L.tok;
+    if (t.kind == LEX_INT || t.kind == TK_VAR || t.kind == TK_QMARK) {
         qx_t *x = parse_operand(P);
         if (x && x->kind == X_CONST && x->val->type != NSON_INTEGER && x->val->type != NSON_LONG)
             return fail_at(P, CS_EINVAL, t.line, t.col, "%s must be a non-negative integer",
                            what), NULL;
         return x;
     }
-    if (t.kind == TK_EOF)
+    if (t.kind == LEX_EOF)
         return FAIL(P, "expected a number after %s", what), NULL;
-    if (t.kind == TK_STR || t.kind == TK_FLOAT || is_punct(&t, "-") || tok_is(&t, "true") ||
-        tok_is(&t, "false") || tok_is(&t, "null"))
+    if (t.kind == LEX_STR || t.kind == LEX_FLOAT || is_punct(&t, "-") || lex_is_kw(&t, "true") ||
+        lex_is_kw(&t, "false") || lex_is_kw(&t, "null"))
         return FAIL(P, "%s must be a non-negative integer", what), NULL;
     return NOTSUP(P, "%s other than an integer or a variable is not supported by csemu's "
                      "query engine", what), NULL;
@@ -1191,44 +1004,44 @@ static bool parse_statement(parser_t *P)
     char b[64];
     if (!lex(P))
         return false;
-    if (tok_is(&P->tok, "DECLARE") && !parse_declare(P))
+    if (lex_is_kw(&P->L.tok, "DECLARE") && !parse_declare(P))
         return false;
     static const char *const dml[] = { "INSERT", "UPSERT", "UPDATE", "DELETE" };
     for (size_t i = 0; i < sizeof dml / sizeof dml[0]; i++)
-        if (tok_is(&P->tok, dml[i]))
+        if (lex_is_kw(&P->L.tok, dml[i]))
             return NOTSUP(P, "%s statements are not supported by csemu's query engine: use "
                              "Put, Delete, WriteMultiple or MultiDelete", dml[i]);
     static const char *const ddl[] = { "CREATE", "ALTER", "DROP", "DESCRIBE", "DESC", "SHOW",
                                        "GRANT", "REVOKE" };
     for (size_t i = 0; i < sizeof ddl / sizeof ddl[0]; i++)
-        if (tok_is(&P->tok, ddl[i]))
+        if (lex_is_kw(&P->L.tok, ddl[i]))
             return FAIL(P, "%.*s is not a query: run DDL statements with a TableRequest",
-                        (int)P->tok.len, P->tok.p);
-    if (!tok_is(&P->tok, "SELECT"))
-        return FAIL(P, "expected SELECT, found %s", tok_desc(&P->tok, b, sizeof b));
+                        (int)P->L.tok.len, P->L.tok.p);
+    if (!lex_is_kw(&P->L.tok, "SELECT"))
+        return FAIL(P, "expected SELECT, found %s", lex_tok_desc(&P->L.tok, b, sizeof b));
     if (!parse_select_list(P) || !parse_from(P))
         return false;
-    if (tok_is(&P->tok, "WHERE")) {
+    if (lex_is_kw(&P->L.tok, "WHERE")) {
         if (!lex(P) || !(q->where = parse_or(P)))
             return false;
     }
-    if (tok_is(&P->tok, "GROUP"))
+    if (lex_is_kw(&P->L.tok, "GROUP"))
         return NOTSUP(P, "GROUP BY is not supported by csemu's query engine");
-    if (tok_is(&P->tok, "ORDER") && !parse_order_by(P))
+    if (lex_is_kw(&P->L.tok, "ORDER") && !parse_order_by(P))
         return false;
-    if (tok_is(&P->tok, "LIMIT")) {
+    if (lex_is_kw(&P->L.tok, "LIMIT")) {
         if (!lex(P) || !(q->limit = parse_count_value(P, "LIMIT")))
             return false;
     }
-    if (tok_is(&P->tok, "OFFSET")) {
+    if (lex_is_kw(&P->L.tok, "OFFSET")) {
         if (!lex(P) || !(q->offset = parse_count_value(P, "OFFSET")))
             return false;
     }
-    if (is_punct(&P->tok, ";") && !lex(P))
+    if (is_punct(&P->L.tok, ";") && !lex(P))
         return false;
-    if (P->tok.kind != TK_EOF)
+    if (P->L.tok.kind != LEX_EOF)
         return FAIL(P, "unexpected %s after the end of the query",
-                    tok_desc(&P->tok, b, sizeof b));
+                    lex_tok_desc(&P->L.tok, b, sizeof b));
     return true;
 }
 
@@ -1343,7 +1156,9 @@ cs_err_t query_parse(arena_t *a, const char *text, size_t len, query_t **out, cs
      * statement comes back as BINARY, never checked by the NSON reader) */
     if (!nson_utf8_valid((const uint8_t *)text, len))
         return cs_fail(err, CS_EINVAL, "the query statement is not valid UTF-8");
-    parser_t P = { .s = text, .n = len, .line = 1, .a = a, .err = err };
+    parser_t P = { .a = a };
+    lex_init(&P.L, text, len, err);
+    P.L.str_what = "string literal";
     query_t *q = arena_calloc(a, 1, sizeof *q);
     if (!q)
         return cs_fail(err, CS_ENOMEM, "out of memory parsing the query");
@@ -1351,7 +1166,7 @@ cs_err_t query_parse(arena_t *a, const char *text, size_t len, query_t **out, cs
     q->limit_v = -1;
     P.q = q;
     if (!parse_statement(&P))
-        return P.rc;
+        return P.L.rc;
     /* each '?' is a variable "#N" */
     for (uint32_t i = 0; i < q->nvars; i++)
         if (q->vars[i].name[0] == '#')
@@ -1363,9 +1178,9 @@ cs_err_t query_parse(arena_t *a, const char *text, size_t len, query_t **out, cs
     for (uint32_t i = 0; ok && i < q->norder; i++)
         ok = walk(&P, q->order[i], resolve_names);
     if (!ok)
-        return P.rc;
+        return P.L.rc;
     if (!name_results(&P))
-        return P.rc;
+        return P.L.rc;
     *out = q;
     return CS_OK;
 }
