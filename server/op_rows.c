@@ -219,6 +219,7 @@ static cs_err_t do_put(store_txn_t *t, arena_t *a, const table_ctx_t *tc, const 
     }
     rows_put_args_t args = {
         .table_id = tc->rec.id,
+        .table = &tc->rec,   /* read by op_table_open in this job's txn */
         .key = parts.key, .klen = parts.key_len, .shard_len = parts.shard_len,
         .keymap = parts.keymap, .keymap_len = parts.keymap_len,
         .value = parts.value, .value_len = parts.value_len,
@@ -288,7 +289,8 @@ static cs_err_t do_delete(store_txn_t *t, arena_t *a, const table_ctx_t *tc,
     if (rc != CS_OK)
         return rc;
     rows_delete_args_t args = {
-        .table_id = tc->rec.id, .key = kp.key, .klen = kp.key_len, .shard_len = kp.shard_len,
+        .table_id = tc->rec.id, .table = &tc->rec,
+        .key = kp.key, .klen = kp.key_len, .shard_len = kp.shard_len,
         .cond = s->op == OP_DELETE_IF_VERSION ? ROWS_IF_VERSION : ROWS_ALWAYS,
         .match_version = s->match_version, .now_ms = clock_now_ms(),
     };

@@ -17,6 +17,7 @@
 #include "changelog.h"
 #include "clock.h"
 #include "cursor.h"
+#include "event_doc.h"
 #include "groups.h"
 #include "handlers.h"
 #include "store.h"
@@ -326,7 +327,8 @@ cs_err_t op_stream_consumer(op_ctx_t *ctx)
  * ChangeStreamPoll
  * ------------------------------------------------------------------------ */
 
-/* Events of one table, encoded as NSON BINARY values back to back. */
+/* Events of one table, encoded as NSON BINARY values back to back
+ * (event_doc.h). */
 typedef struct table_batch {
     uint64_t table_id;
     buf_t events;
@@ -343,7 +345,6 @@ typedef struct poll_job {
     table_batch_t *batches;      /* in order of first event */
     size_t n_batches, cap_batches;
     size_t bytes;
-    buf_t scratch;               /* one event document at a time */
     uint64_t poll_seq;
     int64_t remaining;
     bool failed;                 /* out of memory while encoding */
@@ -369,71 +370,6 @@ static table_batch_t *batch_for(poll_job_t *j, uint64_t table_id)
     return b;
 }
 
-static void write_image_meta(nson_writer_t *w, const char *key, int64_t mod_ms, uint64_t version)
-{
-    uint8_t v[8];
-    be64_store(v, version);
-    nson_w_key(w, key);
-    nson_w_map_begin(w);
-    nson_w_kv_long(w, "modificationTime", mod_ms);
-    nson_w_kv_binary(w, "version", v, sizeof v);
-    nson_w_map_end(w);
-}
-
-/* Append the decimal digits of v at p; returns the end (hot path: no printf). */
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
-/* Encode one change event as the event document a message carries. */
-static void encode_event(buf_t *out, uint64_t table_id, const changelog_event_t *ev)
-{
-    char ei[64], *e = ei;   /* "<table id>:<partition>:<sequence>" */
-    e = put_u64(e, table_id);
-    *e++ = ':';
-    e = put_u64(e, ev->partition);
-    *e++ = ':';
-    e = put_u64(e, ev->seq);
-    *e = '\0';
-    nson_writer_t w;
-    nson_writer_init(&w, out);
-    nson_w_map_begin(&w);
-    nson_w_kv_int(&w, "vs", 1);
-    nson_w_kv_int(&w, "ty", 1);
-    nson_w_key(&w, "es");
-    nson_w_array_begin(&w);
-    nson_w_map_begin(&w);
-    nson_w_kv_long(&w, "md", ev->mod_ms);
-    nson_w_kv_long(&w, "xp", ev->kind == CHANGELOG_DELETE ? 0 : ev->exp_ms);
-    nson_w_kv_string(&w, "ei", ei);
-    nson_w_kv_int(&w, "pi", (int32_t)ev->partition);
-    nson_w_kv_int(&w, "ri", 0);
-    nson_w_key(&w, "rk");
-    nson_w_raw(&w, ev->keymap, ev->keymap_len);
-    if (ev->kind == CHANGELOG_PUT && ev->value) {
-        nson_w_key(&w, "rv");
-        nson_w_raw(&w, ev->value, ev->value_len);
-        write_image_meta(&w, "rm", ev->mod_ms, ev->version);
-    }
-    if (ev->has_prev && ev->prev_value) {
-        nson_w_key(&w, "pv");
-        nson_w_raw(&w, ev->prev_value, ev->prev_value_len);
-        write_image_meta(&w, "pm", ev->prev_mod_ms, ev->prev_version);
-    }
-    nson_w_map_end(&w);
-    nson_w_array_end(&w);
-    nson_w_map_end(&w);
-}
-
 static bool poll_emit(void *arg, uint64_t table_id, const changelog_event_t *ev)
 {
     poll_job_t *j = arg;
@@ -444,17 +380,13 @@ static bool poll_emit(void *arg, uint64_t table_id, const changelog_event_t *ev)
         j->failed = true;
         return false;
     }
-    buf_reset(&j->scratch);
-    encode_event(&j->scratch, table_id, ev);
-    nson_writer_t w;
-    nson_writer_init(&w, &b->events);
-    nson_w_binary(&w, j->scratch.data, j->scratch.len);
-    if (!buf_ok(&j->scratch) || !buf_ok(&b->events)) {
+    size_t len = event_doc_append(&b->events, table_id, ev);
+    if (!len) {
         j->failed = true;
         return false;
     }
     b->count++;
-    j->bytes += j->scratch.len + 8;
+    j->bytes += len + 8;
     return true;
 }
 
@@ -502,7 +434,6 @@ cs_err_t op_stream_poll(op_ctx_t *ctx)
     cs_err_t rc = read_cursor(ctx, &j.cur);
     if (rc != CS_OK)
         return rc;
-    buf_init(&j.scratch, 0);
     rc = store_write(ctx->srv->store, poll_job_run, &j, ctx->err);
     if (rc == CS_OK) {
         nson_writer_t *w = ctx->w;
@@ -529,6 +460,5 @@ cs_err_t op_stream_poll(op_ctx_t *ctx)
     }
     poll_job_reset(&j);
     free(j.batches);
-    buf_free(&j.scratch);
     return rc;
 }

@@ -73,12 +73,12 @@ static bool stream_get(store_txn_t *t, uint64_t table_id, uint32_t partition,
     return true;
 }
 
-static bool ev_decode(store_txn_t *t, const MDB_val *k, const MDB_val *v, changelog_event_t *ev)
+/* Decode the value of an event whose key fields the caller already has. */
+static bool ev_decode_value(store_txn_t *t, const MDB_val *v, changelog_event_t *ev)
 {
     const uint8_t *p = v->mv_data;
-    memset(ev, 0, sizeof *ev);
-    if (!keys_parse_event(k->mv_data, k->mv_size, &ev->table_id, &ev->partition, &ev->seq) ||
-        v->mv_size < EV_HDR || p[0] != EV_FORMAT || (p[1] != CHANGELOG_PUT && p[1] != CHANGELOG_DELETE))
+    if (v->mv_size < EV_HDR || p[0] != EV_FORMAT ||
+        (p[1] != CHANGELOG_PUT && p[1] != CHANGELOG_DELETE))
         goto corrupt;
     size_t kl = be32_load(p + 51), ml = be32_load(p + 55);
     size_t vl = be32_load(p + 59), pl = be32_load(p + 63);
@@ -96,11 +96,15 @@ static bool ev_decode(store_txn_t *t, const MDB_val *k, const MDB_val *v, change
     const uint8_t *q = p + EV_HDR;
     ev->key = q; ev->key_len = kl; q += kl;
     ev->keymap = q; ev->keymap_len = ml; q += ml;
+    ev->value = NULL;
+    ev->value_len = 0;
     if (ev->kind == CHANGELOG_PUT) {
         ev->value = q;
         ev->value_len = vl;
     }
     q += vl;
+    ev->prev_value = NULL;
+    ev->prev_value_len = 0;
     if (ev->has_prev) {
         ev->prev_value = q;
         ev->prev_value_len = pl;
@@ -195,29 +199,92 @@ static bool same_partition(const MDB_val *k, const keybuf_t *prefix)
     return k->mv_size == 20 && memcmp(k->mv_data, prefix->b, 12) == 0;
 }
 
+/* Take the cursor's entry (got = txn_cursor_get's result) as the iterator's
+ * head if it is an event of the iterator's partition. Only the fixed
+ * header is looked at (seq from the key, version from the value); the
+ * rest is decoded by changelog_iter_event when the caller wants it. */
+static bool iter_settle(changelog_iter_t *it, int got, const MDB_val *kv)
+{
+    it->valid = false;
+    if (got != 1 || kv->mv_size != 20 || memcmp(kv->mv_data, it->prefix, 12) != 0)
+        return false;
+    if (it->val.mv_size < EV_HDR) {
+        txn_fail(it->t, CS_ECORRUPT, "store is corrupt: malformed change event");
+        return false;
+    }
+    it->seq = be64_load((const uint8_t *)kv->mv_data + 12);
+    it->version = be64_load((const uint8_t *)it->val.mv_data + 27);
+    it->valid = true;
+    return true;
+}
+
+bool changelog_iter_open(store_txn_t *t, changelog_iter_t *it, uint64_t table_id,
+                         uint32_t partition, uint64_t from_seq)
+{
+    keybuf_t k;
+    it->t = t;
+    it->table_id = table_id;
+    it->partition = partition;
+    it->valid = false;
+    be64_store(it->prefix, table_id);
+    be32_store(it->prefix + 8, partition);
+    it->c = txn_cursor(t, KEYS_DBI_CHANGES);
+    if (!it->c)
+        return false;
+    keys_event(&k, table_id, partition, from_seq);
+    MDB_val kv = { k.len, k.b };
+    return iter_settle(it, txn_cursor_get(t, it->c, &kv, &it->val, MDB_SET_RANGE), &kv);
+}
+
+bool changelog_iter_next(changelog_iter_t *it)
+{
+    if (!it->valid)
+        return false;
+    MDB_val kv;
+    return iter_settle(it, txn_cursor_get(it->t, it->c, &kv, &it->val, MDB_NEXT), &kv);
+}
+
+bool changelog_iter_event(changelog_iter_t *it, changelog_event_t *ev)
+{
+    if (!it->valid)
+        return false;
+    ev->table_id = it->table_id;
+    ev->partition = it->partition;
+    ev->seq = it->seq;
+    return ev_decode_value(it->t, &it->val, ev);
+}
+
+void changelog_iter_close(changelog_iter_t *it)
+{
+    if (it->c)
+        mdb_cursor_close(it->c);
+    it->c = NULL;
+    it->valid = false;
+}
+
+bool changelog_next_seq(store_txn_t *t, uint64_t table_id, uint32_t partition, uint64_t *next)
+{
+    int64_t last_ms;
+    return stream_get(t, table_id, partition, next, &last_ms);
+}
+
 cs_err_t changelog_read(store_txn_t *t, uint64_t table_id, uint32_t partition,
                         uint64_t from_seq, size_t max_events,
                         changelog_visit_fn fn, void *ctx, size_t *n_read, cs_error_t *err)
 {
     size_t n = 0;
-    keybuf_t pk, k;
-    keys_partition(&pk, table_id, partition);
-    keys_event(&k, table_id, partition, from_seq);
-    MDB_cursor *c = txn_cursor(t, KEYS_DBI_CHANGES);
-    if (c) {
-        MDB_val kv = { k.len, k.b }, v;
-        int got = txn_cursor_get(t, c, &kv, &v, MDB_SET_RANGE);
-        while (got == 1 && same_partition(&kv, &pk) && (max_events == 0 || n < max_events)) {
-            changelog_event_t ev;
-            if (!ev_decode(t, &kv, &v, &ev))
-                break;
-            n++;
-            if (!fn(&ev, ctx))
-                break;
-            got = txn_cursor_get(t, c, &kv, &v, MDB_NEXT);
-        }
-        mdb_cursor_close(c);
+    changelog_iter_t it;
+    bool more = changelog_iter_open(t, &it, table_id, partition, from_seq);
+    while (more && (max_events == 0 || n < max_events)) {
+        changelog_event_t ev;
+        if (!changelog_iter_event(&it, &ev))
+            break;
+        n++;
+        if (!fn(&ev, ctx))
+            break;
+        more = changelog_iter_next(&it);
     }
+    changelog_iter_close(&it);
     if (n_read)
         *n_read = n;
     return store_txn_error(t, err);

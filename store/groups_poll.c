@@ -4,12 +4,11 @@
  *
  * A poll reads one table: the one whose oldest undelivered event is the
  * oldest (see poll_read). It merges that table's owned partitions by event
- * version with a binary heap. Each partition keeps a small buffer of the (version, seq) of
- * its next events (POLL_BATCH); the top partition emits, in one
- * changelog_read, the run of its events that precede every other
- * partition's head. Events are passed to the caller's emit while the
- * change-log cursor is on them (borrowed); positions and the poll record
- * are written after the reading is done.
+ * version with a binary heap; each partition keeps its own change-log
+ * cursor on its next event, so every event is read once and only the
+ * head's version is looked at before the event is taken. Events are passed
+ * to the caller's emit while the cursor is on them (borrowed); the cursors
+ * are closed, then positions and the poll record written.
  */
 #include "groups_int.h"
 
@@ -18,9 +17,8 @@
 
 #include "buf.h"
 
-/* Merge state of one owned partition during a poll. */
-#define POLL_BATCH 32
-
+/* Merge state of one owned partition during a poll: its own change-log
+ * cursor, on the next event to deliver (the head). */
 typedef struct pstream {
     uint64_t table_id;
     uint32_t partition;
@@ -28,40 +26,14 @@ typedef struct pstream {
     uint64_t delivered;    /* as stored before the poll */
     uint64_t pos;          /* next seq to deliver */
     uint64_t next;         /* partition's next seq to be written */
-    uint64_t ver[POLL_BATCH], seq[POLL_BATCH];   /* prefetched heads */
-    size_t bn, bi;
+    changelog_iter_t it;   /* it.valid: the head is an event to deliver */
 } pstream_t;
-
-typedef struct prefetch_ctx {
-    pstream_t *s;
-} prefetch_ctx_t;
-
-static bool prefetch_visit(const changelog_event_t *ev, void *ctx)
-{
-    pstream_t *s = ctx;
-    s->ver[s->bn] = ev->version;
-    s->seq[s->bn] = ev->seq;
-    s->bn++;
-    return s->bn < POLL_BATCH;
-}
-
-/* Refill s's head buffer from s->pos; false when the partition is done. */
-static bool stream_fill(store_txn_t *t, pstream_t *s)
-{
-    s->bn = s->bi = 0;
-    if (s->pos >= s->next)
-        return false;
-    changelog_read(t, s->table_id, s->partition, s->pos, POLL_BATCH, prefetch_visit, s,
-                   NULL, NULL);
-    return txn_ok(t) && s->bn > 0;
-}
 
 /* Heap order: lower head version first, ties by (table, partition). */
 static bool stream_less(const pstream_t *a, const pstream_t *b)
 {
-    uint64_t va = a->ver[a->bi], vb = b->ver[b->bi];
-    if (va != vb)
-        return va < vb;
+    if (a->it.version != b->it.version)
+        return a->it.version < b->it.version;
     if (a->table_id != b->table_id)
         return a->table_id < b->table_id;
     return a->partition < b->partition;
@@ -84,48 +56,27 @@ static void heap_down(pstream_t **h, size_t n, size_t i)
     }
 }
 
-/* Emitting a run of consecutive events of one partition in one read. */
-typedef struct emit_ctx {
-    group_emit_fn emit;
-    void *ctx;
-    uint64_t want_seq;   /* seq of the next event expected */
-    size_t max;          /* events to emit at most */
-    size_t taken;        /* events the caller took */
-    bool refused;        /* the caller refused one: the poll ends */
-    bool gap;            /* the log did not hold want_seq (vanished) */
-} emit_ctx_t;
-
-static bool emit_visit(const changelog_event_t *ev, void *ctx)
+/* Open s's cursor at its delivered position and settle where the poll
+ * starts: retained events are the contiguous run [first, next), so the
+ * first event at or after `delivered` is `delivered` itself, or the first
+ * retained one when the events before it were purged (the position jumps
+ * over them); with none at or after it, a position before `next` jumps to
+ * `next` (everything before was purged). */
+static void stream_open(store_txn_t *t, pstream_t *s)
 {
-    emit_ctx_t *e = ctx;
-    if (ev->seq != e->want_seq) {
-        e->gap = true;
-        return false;
-    }
-    if (!e->emit(e->ctx, ev->table_id, ev)) {
-        e->refused = true;
-        return false;
-    }
-    e->taken++;
-    e->want_seq++;
-    return e->taken < e->max;
-}
-
-/* Heads of the heap's two children: the smallest head version of every
- * stream but the top one (UINT64_MAX when there is none). */
-static uint64_t second_version(pstream_t **heap, size_t hn)
-{
-    uint64_t v = UINT64_MAX;
-    for (size_t i = 1; i <= 2 && i < hn; i++)
-        if (heap[i]->ver[heap[i]->bi] < v)
-            v = heap[i]->ver[heap[i]->bi];
-    return v;
+    if (!changelog_next_seq(t, s->table_id, s->partition, &s->next))
+        return;
+    if (s->delivered >= s->next)
+        return;   /* nothing written since: no cursor needed */
+    if (changelog_iter_open(t, &s->it, s->table_id, s->partition, s->delivered))
+        s->pos = s->it.seq;
+    else
+        s->pos = s->delivered < s->next ? s->next : s->delivered;
 }
 
 /* Read up to limit events of the consumer's partitions in merge order,
- * emitting each; moves every stream's pos past what was taken. The top
- * stream emits, in one changelog_read, the run of its buffered events that
- * come before every other stream's head. */
+ * emitting each; moves every stream's pos past what was taken. Every event
+ * is read once, from its partition's cursor. */
 static cs_err_t poll_read(store_txn_t *t, pstream_t *st, size_t ns, uint32_t limit,
                           group_emit_fn emit, void *ctx, cs_error_t *err)
 {
@@ -140,39 +91,27 @@ static cs_err_t poll_read(store_txn_t *t, pstream_t *st, size_t ns, uint32_t lim
     size_t hn = 0;
     uint64_t oldest = UINT64_MAX, table = 0;
     for (size_t i = 0; i < ns; i++) {
-        if (stream_fill(t, &st[i]) && st[i].ver[0] < oldest) {
-            oldest = st[i].ver[0];
+        if (st[i].it.valid && st[i].it.version < oldest) {
+            oldest = st[i].it.version;
             table = st[i].table_id;
         }
     }
     for (size_t i = 0; i < ns; i++)
-        if (st[i].bn > 0 && st[i].table_id == table)
+        if (st[i].it.valid && st[i].table_id == table)
             heap[hn++] = &st[i];
     for (size_t i = hn; i-- > 0;)
         heap_down(heap, hn, i);
     uint32_t taken = 0;
     while (taken < limit && hn > 0 && txn_ok(t)) {
         pstream_t *s = heap[0];
-        uint64_t bound = second_version(heap, hn);
-        size_t run = 1;
-        while (s->bi + run < s->bn && s->ver[s->bi + run] < bound &&
-               taken + run < limit)
-            run++;
-        emit_ctx_t e = { emit, ctx, s->seq[s->bi], run, 0, false, false };
-        changelog_read(t, s->table_id, s->partition, e.want_seq, run, emit_visit, &e, NULL,
-                       NULL);
-        if (!txn_ok(t))
+        changelog_event_t ev;
+        if (!changelog_iter_event(&s->it, &ev))
             break;
-        taken += (uint32_t)e.taken;
-        s->bi += e.taken;
-        s->pos = e.want_seq;
-        if (e.refused)
+        if (!emit(ctx, ev.table_id, &ev))
             break;                      /* the caller is full */
-        if (e.gap || e.taken < run) {   /* vanished under us: refill from the next */
-            s->bi = s->bn;
-            s->pos = e.want_seq + 1;
-        }
-        if (s->bi >= s->bn && !stream_fill(t, s))
+        taken++;
+        s->pos = ev.seq + 1;
+        if (!changelog_iter_next(&s->it))
             heap[0] = heap[--hn];
         heap_down(heap, hn, 0);
     }
@@ -324,17 +263,16 @@ cs_err_t group_poll_seen(store_txn_t *t, uint64_t cid, const char *tenant, uint3
         goto out;
     }
     for (size_t i = 0; i < o.n && txn_ok(t); i++) {
-        uint64_t first, next;
         st[i].table_id = o.v[i].table_id;
         st[i].partition = o.v[i].partition;
         st[i].epoch = o.v[i].epoch;
-        st[i].delivered = o.v[i].delivered;
-        changelog_bounds(t, st[i].table_id, st[i].partition, &first, &next, NULL);
-        st[i].next = next;
-        st[i].pos = o.v[i].delivered < first ? first : o.v[i].delivered;  /* purged: jump */
+        st[i].delivered = st[i].pos = o.v[i].delivered;
+        stream_open(t, &st[i]);
     }
-    if (limit > 0)
-        rc = poll_read(t, st, o.n, limit, emit, ctx, err);
+    rc = limit > 0 ? poll_read(t, st, o.n, limit, emit, ctx, err) : store_txn_error(t, err);
+    /* the cursors go before anything is written */
+    for (size_t i = 0; i < o.n; i++)
+        changelog_iter_close(&st[i].it);
     if (rc != CS_OK)
         goto out;
 

@@ -1,12 +1,13 @@
 /*
  * rows.c - rows and their change events (contract in rows.h).
  *
- * Every write path reads the table's streaming state inside its own txn,
- * copies whatever it still needs of the old row (for the caller and for the
- * event's before image) before it writes anything — a pointer into LMDB is
- * invalid after any write in the same txn — then writes the row and appends
- * the event. A failure after the first write is a storage failure and sets
- * the txn's sticky error, so store_write rolls the whole job back.
+ * Every write path takes the table's streaming state from the record as read
+ * inside its own txn (by the caller, or here), copies whatever it still
+ * needs of the old row (for the caller and for the event's before image)
+ * before it writes anything — a pointer into LMDB is invalid after any
+ * write in the same txn — then writes the row and appends the event. A
+ * failure after the first write is a storage failure and sets the txn's
+ * sticky error, so store_write rolls the whole job back.
  */
 #include "rows.h"
 
@@ -75,10 +76,19 @@ static bool row_copy(store_txn_t *t, arena_t *a, row_rec_t *r)
     return true;
 }
 
-/* The table's stream state; CS_ENOTABLE (not sticky) if it does not exist. */
-static cs_err_t table_state(store_txn_t *t, uint64_t table_id, bool *streaming,
-                            uint32_t *partitions, cs_error_t *err)
+/* The table's stream state: from rec when the caller read the record in
+ * this txn, else read here; CS_ENOTABLE (not sticky) if it does not exist. */
+static cs_err_t table_state(store_txn_t *t, uint64_t table_id, const table_rec_t *rec,
+                            bool *streaming, uint32_t *partitions, cs_error_t *err)
 {
+    if (rec) {
+        if (rec->id != table_id)
+            return cs_fail(err, CS_EINVAL, "row write names table %" PRIu64 " but passes "
+                           "the record of table %" PRIu64, table_id, rec->id);
+        *streaming = rec->streaming;
+        *partitions = rec->partitions;
+        return CS_OK;
+    }
     if (tables_stream_info(t, table_id, streaming, partitions))
         return CS_OK;
     if (!txn_ok(t))
@@ -115,6 +125,39 @@ static int row_read(store_txn_t *t, const keybuf_t *k, int64_t now_ms, row_rec_t
     return row_live(cur, now_ms) ? 1 : 0;
 }
 
+/* row_read through cursor c, which stays on the row when it is stored
+ * (*stored, live or expired) so that row_reserve can overwrite it without
+ * a second lookup. */
+static int row_read_at(store_txn_t *t, MDB_cursor *c, const keybuf_t *k, int64_t now_ms,
+                       row_rec_t *cur, bool *stored)
+{
+    MDB_val kv = { k->len, (void *)k->b }, v;
+    *stored = false;
+    int found = txn_cursor_get(t, c, &kv, &v, MDB_SET_KEY);
+    if (found != 1)
+        return found;
+    *stored = true;
+    if (!row_decode(t, &v, cur))
+        return -1;
+    return row_live(cur, now_ms) ? 1 : 0;
+}
+
+/* Reserve vlen bytes for the row at k: in place of the stored row under
+ * the cursor (stored), else as a new key. NULL on failure (sticky). */
+static uint8_t *row_reserve(store_txn_t *t, MDB_cursor *c, const keybuf_t *k, bool stored,
+                            size_t vlen)
+{
+    if (!txn_ok(t))
+        return NULL;
+    MDB_val kv = { k->len, (void *)k->b }, v = { vlen, NULL };
+    int rc = mdb_cursor_put(c, &kv, &v, MDB_RESERVE | (stored ? MDB_CURRENT : 0));
+    if (rc) {
+        txn_fail_mdb(t, rc, "writing");
+        return NULL;
+    }
+    return v.mv_data;
+}
+
 /* Append the event of a write (only when the table streams). prev is the
  * copied live previous row or NULL. `version` is always a fresh value of the
  * global write counter, also for a delete (whose deleted version travels as
@@ -149,6 +192,8 @@ static void append_event(store_txn_t *t, uint64_t table_id, uint32_t partitions,
     changelog_append(t, &ev);
 }
 
+static void reap_note(store_t *s, int64_t exp_ms);
+
 /* ===================================================================== */
 /* single-row operations                                                 */
 /* ===================================================================== */
@@ -179,7 +224,7 @@ cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
         return cs_fail(err, CS_EINVAL, "unknown put condition %d", (int)args->cond);
     bool streaming;
     uint32_t partitions;
-    code = table_state(t, args->table_id, &streaming, &partitions, err);
+    code = table_state(t, args->table_id, args->table, &streaming, &partitions, err);
     if (code != CS_OK)
         return code;
 
@@ -188,7 +233,9 @@ cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
     row_rec_t cur;
     arena_t local;
     arena_init(&local, 0);
-    int live = row_read(t, &k, args->now_ms, &cur);
+    bool stored = false;
+    MDB_cursor *c = txn_cursor(t, KEYS_DBI_ROWS);
+    int live = c ? row_read_at(t, c, &k, args->now_ms, &cur, &stored) : -1;
     if (live == 1) {
         res->had_existing = true;
         if (a || streaming)
@@ -211,7 +258,7 @@ cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
     uint64_t version = store_next_version(t);
     int64_t exp_ms = (live == 1 && !args->update_ttl) ? cur.exp_ms : args->exp_ms;
     int64_t created = live == 1 ? cur.created_ms : args->now_ms;
-    uint8_t *p = txn_reserve(t, KEYS_DBI_ROWS, &k, ROW_HDR + args->keymap_len + args->value_len);
+    uint8_t *p = row_reserve(t, c, &k, stored, ROW_HDR + args->keymap_len + args->value_len);
     if (!p)
         goto done;
     p[0] = ROW_FORMAT;
@@ -233,8 +280,12 @@ cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
     if (txn_ok(t)) {
         res->written = true;
         res->version = version;
+        if (exp_ms != 0)
+            reap_note(t->store, exp_ms);
     }
 done:
+    if (c)
+        mdb_cursor_close(c);
     if (!a) {
         res->existing.keymap = res->existing.value = NULL;
         res->existing.keymap_len = res->existing.value_len = 0;
@@ -254,7 +305,7 @@ cs_err_t rows_delete(store_txn_t *t, const rows_delete_args_t *args, arena_t *a,
         return cs_fail(err, CS_EINVAL, "a delete is unconditional or if-version");
     bool streaming;
     uint32_t partitions;
-    code = table_state(t, args->table_id, &streaming, &partitions, err);
+    code = table_state(t, args->table_id, args->table, &streaming, &partitions, err);
     if (code != CS_OK)
         return code;
 
@@ -383,7 +434,7 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
         return cs_fail(err, CS_EINVAL, "row write outside a write transaction");
     bool streaming;
     uint32_t partitions;
-    cs_err_t code = table_state(t, args->table_id, &streaming, &partitions, err);
+    cs_err_t code = table_state(t, args->table_id, NULL, &streaming, &partitions, err);
     if (code != CS_OK)
         return code;
 
@@ -469,18 +520,32 @@ done:
 
 #define REAP_EXAMINE_PER_DELETE 16  /* rows examined per allowed deletion */
 
+/* A stored row expires at exp_ms (store_int.h: reap_due_ms). Write jobs
+ * only, like the rest of the reaper's state. */
+static void reap_note(store_t *s, int64_t exp_ms)
+{
+    if (exp_ms < s->reap_due_ms)
+        s->reap_due_ms = exp_ms;
+    if (exp_ms < s->reap_pass_min)
+        s->reap_pass_min = exp_ms;
+}
+
 cs_err_t rows_reap_expired(store_txn_t *t, int64_t now_ms, size_t max, size_t *deleted,
                            bool *more, cs_error_t *err)
 {
     store_t *s = t->store;
     *deleted = 0;
     *more = false;
+    bool resumed = s->reap_from_len != 0;
+    if (!resumed && s->reap_known && now_ms < s->reap_due_ms)
+        return store_txn_error(t, err);   /* no stored row can have expired yet */
     MDB_cursor *c = txn_cursor(t, KEYS_DBI_ROWS);
     if (!c)
         return store_txn_error(t, err);
     size_t budget = max > SIZE_MAX / REAP_EXAMINE_PER_DELETE ? SIZE_MAX
                                                              : max * REAP_EXAMINE_PER_DELETE;
-    bool resumed = s->reap_from_len != 0;
+    if (!resumed)
+        s->reap_pass_min = INT64_MAX;   /* a pass starts at the first row */
     MDB_val kv = { s->reap_from_len, s->reap_from }, v;
     int got = resumed ? txn_cursor_get(t, c, &kv, &v, MDB_SET_RANGE)
                       : txn_cursor_get(t, c, &kv, &v, MDB_FIRST);
@@ -497,6 +562,10 @@ cs_err_t rows_reap_expired(store_txn_t *t, int64_t now_ms, size_t max, size_t *d
         row_rec_t row;
         if (!row_decode(t, &v, &row))
             break;
+        /* deleted rows count too: if this job rolls back, they are still
+         * there, and the next pass must come soon */
+        if (row.exp_ms != 0 && row.exp_ms < s->reap_pass_min)
+            s->reap_pass_min = row.exp_ms;
         if (row_live(&row, now_ms)) {
             got = txn_cursor_get(t, c, &kv, &v, MDB_NEXT);
             continue;
@@ -510,7 +579,12 @@ cs_err_t rows_reap_expired(store_txn_t *t, int64_t now_ms, size_t max, size_t *d
         got = txn_cursor_get(t, c, &kv, &v, MDB_NEXT);  /* the row after the deleted one */
     }
     mdb_cursor_close(c);
-    if (got == 0 && resumed)
-        *more = true;  /* the rows before the resume point are due another look */
+    if (got == 0) {
+        /* The pass reached the last row, having seen every row since it
+         * began at the first (rows written meanwhile went through
+         * reap_note): nothing expires before the earliest it met. */
+        s->reap_known = true;
+        s->reap_due_ms = s->reap_pass_min;
+    }
     return store_txn_error(t, err);
 }

@@ -2,12 +2,12 @@
  * rows.h - table rows, each write with its change event in the same txn.
  *
  * Invariant: on a table whose record (read inside the same transaction, not
- * from any cache) has streaming on, every successful row write appends
- * exactly one change event to the table's change log; a write whose
- * condition fails, or a delete of an absent or expired row, writes nothing
- * and appends nothing. Row and event commit together or not at all (any
- * storage failure in between sets the txn's sticky error, so store_write
- * rolls the job back).
+ * from any cache; by rows_* itself or by the caller, who passes it) has
+ * streaming on, every successful row write appends exactly one change event
+ * to the table's change log; a write whose condition fails, or a delete of
+ * an absent or expired row, writes nothing and appends nothing. Row and
+ * event commit together or not at all (any storage failure in between sets
+ * the txn's sticky error, so store_write rolls the job back).
  *
  * Row keys and values are opaque bytes from the row codec. Rows of a table
  * sort by their key bytes (memcmp order); the first shard_len bytes of a key
@@ -30,6 +30,7 @@
 #include "arena.h"
 #include "keys.h"
 #include "store.h"
+#include "tables.h"
 
 #define ROWS_MAX_KEY (KEYS_MAX - 8)  /* bytes of a row key */
 
@@ -71,6 +72,10 @@ bool rows_get(store_txn_t *t, uint64_t table_id, const uint8_t *key, size_t klen
 
 typedef struct rows_put_args {
     uint64_t table_id;
+    const table_rec_t *table;  /* the table's record as the caller read it with
+                                * tables_lookup_* inside this same txn (its
+                                * streaming state decides the event), or NULL:
+                                * rows_put reads the record itself */
     const uint8_t *key;      /* row key (shard key first) */
     size_t klen;
     size_t shard_len;        /* leading bytes of key that are the shard key (<= klen) */
@@ -89,12 +94,14 @@ typedef struct rows_put_args {
  * streaming table. res->existing is the live row before the call (for the
  * caller's "return row"), copied into a when a != NULL. Errors: CS_ENOTABLE
  * (no table with that id), CS_EKEYSIZE, CS_EINVAL (bad shard_len, empty key,
- * ROWS_IF_* misuse), CS_ESPACE and storage errors (sticky). */
+ * ROWS_IF_* misuse, args->table of another id), CS_ESPACE and storage
+ * errors (sticky). */
 cs_err_t rows_put(store_txn_t *t, const rows_put_args_t *args, arena_t *a,
                   rows_result_t *res, cs_error_t *err);
 
 typedef struct rows_delete_args {
     uint64_t table_id;
+    const table_rec_t *table;  /* as rows_put_args_t.table */
     const uint8_t *key;
     size_t klen;
     size_t shard_len;
@@ -164,7 +171,11 @@ cs_err_t rows_delete_range(store_txn_t *t, const rows_delete_range_args_t *args,
 /* Background cleanup (write txn): physically delete expired rows (already
  * invisible everywhere) of all tables, at most max deletions and a bounded
  * number of rows examined per call, resuming where the previous call
- * stopped. No change events: expiry is not a write. *more = call again. */
+ * stopped. No change events: expiry is not a write. *more = call again.
+ * A pass goes from the first row to the last over one or more calls; once
+ * one has, calls do nothing until the earliest expiration it met (or a
+ * later write set) has come: a store whose rows never expire is not
+ * scanned again and again. */
 cs_err_t rows_reap_expired(store_txn_t *t, int64_t now_ms, size_t max, size_t *deleted,
                            bool *more, cs_error_t *err);
 

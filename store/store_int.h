@@ -46,9 +46,16 @@ struct store {
      * which never run concurrently). */
     uint8_t purge_from[20];
     size_t purge_from_len;
-    /* Same for rows_reap_expired. */
+    /* Same for rows_reap_expired, and what its passes learn: once a pass
+     * has gone through every row (reap_known), no stored row expires
+     * before reap_due_ms (the earliest expiration that pass met, lowered
+     * by every later write of a row that expires), so passes before then
+     * have nothing to do. reap_pass_min: the same minimum for the pass
+     * under way. Hints only: a rolled-back job can only leave them low. */
     uint8_t reap_from[KEYS_MAX];
     size_t reap_from_len;
+    bool reap_known;
+    int64_t reap_due_ms, reap_pass_min;
 };
 
 /* ---- writer (writer.c) ---- */
@@ -91,6 +98,37 @@ bool tables_stream_info(store_txn_t *t, uint64_t table_id, bool *streaming,
  * in the same transaction as the row write. */
 typedef struct changelog_event changelog_event_t;
 cs_err_t changelog_append(store_txn_t *t, changelog_event_t *ev);
+
+/* changelog.c: one partition's events through a cursor the caller holds, for
+ * readers that interleave partitions (group polls): moving to the next
+ * event costs no new lookup, and the head's seq and version are known
+ * without decoding the event. Fields are read-only for callers; the head
+ * (and what changelog_iter_event borrows) is valid until the iterator
+ * moves, the txn writes, or it is closed. Open and close in one txn. */
+typedef struct changelog_iter {
+    store_txn_t *t;
+    MDB_cursor *c;          /* NULL if the open failed */
+    uint64_t table_id;
+    uint32_t partition;
+    uint8_t prefix[12];     /* the partition's key prefix */
+    MDB_val val;            /* the head event's value (borrowed) */
+    bool valid;             /* positioned on an event of the partition */
+    uint64_t seq, version;  /* the head event's, when valid */
+} changelog_iter_t;
+/* Position at the first retained event with seq >= from_seq; false when
+ * there is none (or on a sticky error). Always changelog_iter_close. */
+bool changelog_iter_open(store_txn_t *t, changelog_iter_t *it, uint64_t table_id,
+                         uint32_t partition, uint64_t from_seq);
+/* Move to the partition's next event; false at its end (or on error). */
+bool changelog_iter_next(changelog_iter_t *it);
+/* Decode the head event (pointers borrowed as above); false on a
+ * malformed event (sticky CS_ECORRUPT) or when not positioned. */
+bool changelog_iter_event(changelog_iter_t *it, changelog_event_t *ev);
+void changelog_iter_close(changelog_iter_t *it);
+/* The partition's next seq to be assigned (1 if never written); false on
+ * a sticky error. */
+bool changelog_next_seq(store_txn_t *t, uint64_t table_id, uint32_t partition,
+                        uint64_t *next);
 
 /* changelog.c: delete a dropped table's events and stream counters, at
  * most max entries; *more when some remain. */

@@ -40,6 +40,7 @@
  */
 #define REC_FORMAT 1
 #define REC_HDR 60
+#define REC_FIELD_CAP(f) sizeof(((table_rec_t *)0)->f)   /* bytes of a table_rec_t field */
 
 static size_t rec_encoded_len(const table_rec_t *r, size_t meta_len)
 {
@@ -70,27 +71,49 @@ static void rec_encode(uint8_t *p, const table_rec_t *r, const char *meta, size_
         memcpy(q, meta, meta_len);
 }
 
+/* TABLES_OCID_PREFIX + 16 lowercase hex digits of id (no printf: every
+ * record read formats one). */
 static void make_ocid(char *out, size_t outsz, uint64_t id)
 {
-    snprintf(out, outsz, TABLES_OCID_PREFIX "%016" PRIx64, id);
+    static const char hex[] = "0123456789abcdef";
+    size_t pl = sizeof TABLES_OCID_PREFIX - 1;
+    if (outsz < pl + 17) {
+        if (outsz)
+            out[0] = '\0';
+        return;
+    }
+    memcpy(out, TABLES_OCID_PREFIX, pl);
+    for (int i = 15; i >= 0; i--, id >>= 4)
+        out[pl + (size_t)i] = hex[id & 15];
+    out[pl + 16] = '\0';
 }
 
-/* Decode a stored record. Checks every length against the value size;
- * a mismatch is corruption (sticky). meta points into the value (borrowed). */
+/* Check a stored record's header and lengths against the value size; a
+ * mismatch is corruption (sticky). */
+static bool rec_check(store_txn_t *t, uint64_t id, const MDB_val *v)
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size < REC_HDR || p[0] != REC_FORMAT)
+        goto corrupt;
+    size_t tl = be16_load(p + 50), cl = be16_load(p + 52), nl = be16_load(p + 54);
+    size_t ml = be32_load(p + 56);
+    if (tl >= REC_FIELD_CAP(tenant) || cl >= REC_FIELD_CAP(compartment) ||
+        nl >= REC_FIELD_CAP(name) || v->mv_size != REC_HDR + tl + cl + nl + ml)
+        goto corrupt;
+    return true;
+corrupt:
+    txn_fail(t, CS_ECORRUPT, "store is corrupt: table record %" PRIu64 " is malformed", id);
+    return false;
+}
+
+/* Decode a stored record. meta points into the value (borrowed). */
 static bool rec_decode(store_txn_t *t, uint64_t id, const MDB_val *v, table_rec_t *r,
                        const uint8_t **meta, size_t *meta_len)
 {
     const uint8_t *p = v->mv_data;
-    size_t tl, cl, nl, ml;
-    if (v->mv_size < REC_HDR || p[0] != REC_FORMAT)
-        goto corrupt;
-    tl = be16_load(p + 50);
-    cl = be16_load(p + 52);
-    nl = be16_load(p + 54);
-    ml = be32_load(p + 56);
-    if (tl >= sizeof r->tenant || cl >= sizeof r->compartment || nl >= sizeof r->name ||
-        v->mv_size != REC_HDR + tl + cl + nl + ml)
-        goto corrupt;
+    if (!rec_check(t, id, v))
+        return false;
+    size_t tl = be16_load(p + 50), cl = be16_load(p + 52), nl = be16_load(p + 54);
     memset(r, 0, sizeof *r);
     r->id = id;
     r->parent_id = be64_load(p + 1);
@@ -107,11 +130,8 @@ static bool rec_decode(store_txn_t *t, uint64_t id, const MDB_val *v, table_rec_
     memcpy(r->name, q, nl); q += nl;
     make_ocid(r->ocid, sizeof r->ocid, id);
     *meta = q;
-    *meta_len = ml;
+    *meta_len = be32_load(p + 56);
     return true;
-corrupt:
-    txn_fail(t, CS_ECORRUPT, "store is corrupt: table record %" PRIu64 " is malformed", id);
-    return false;
 }
 
 /* ===================================================================== */
@@ -149,13 +169,18 @@ bool tables_lookup_id(store_txn_t *t, uint64_t id, bool want_meta, table_rec_t *
     return true;
 }
 
+/* Only the header's two fields: no names copied, no OCID formatted (a
+ * poll asks this of every table of its group). */
 bool tables_stream_info(store_txn_t *t, uint64_t table_id, bool *streaming, uint32_t *partitions)
 {
-    table_rec_t r;
-    if (!tables_lookup_id(t, table_id, false, &r))
+    keybuf_t k;
+    MDB_val v;
+    keys_table(&k, table_id);
+    if (txn_get(t, KEYS_DBI_TABLES, &k, &v) != 1 || !rec_check(t, table_id, &v))
         return false;
-    *streaming = r.streaming;
-    *partitions = r.partitions;
+    const uint8_t *p = v.mv_data;
+    *streaming = p[13] & 1;
+    *partitions = be32_load(p + 14);
     return true;
 }
 

@@ -413,6 +413,25 @@ START_TEST(purged_events_are_skipped)
 }
 END_TEST
 
+START_TEST(fully_purged_partition_jumps_to_its_end)
+{
+    uint64_t t = tu_table(tu_s, TENANT, "users", true, 1);
+    put_n(t, "a", 0, 3, 1000);
+    uint64_t c = gt_create1("g", t, GROUP_START_EARLIEST, true, 1100);
+    gt_purge(1500);    /* nothing of the partition is retained */
+    ck_assert_uint_eq(gt_poll(c, 100, 1600, &P), 0);
+    ck_assert_int_eq(P.remaining, 0);
+    put_n(t, "a", 3, 5, 2000);
+    ck_assert_uint_eq(gt_poll(c, 100, 2100, &P), 2);
+    ck_assert_str_eq(P.ev[0].key, "a3");
+    ck_assert_uint_eq(P.ev[0].seq, 4);
+    ck_assert_uint_eq(P.ev[1].seq, 5);
+    ck_assert_int_eq(P.remaining, 0);
+    gt_ok(GJ_COMMIT, c, P.poll_seq, 2200);
+    ck_assert_uint_eq(gt_committed("g", t, 0), 6);
+}
+END_TEST
+
 START_TEST(remaining_counts_only_own_partitions)
 {
     uint64_t t = tu_table(tu_s, TENANT, "users", true, 4);
@@ -623,6 +642,7 @@ static Suite *groups_suite(void)
     tcase_add_test(core, create_replaces_the_table_set);
     tcase_add_test(core, dropped_table_is_skipped_and_leaves_the_group);
     tcase_add_test(core, purged_events_are_skipped);
+    tcase_add_test(core, fully_purged_partition_jumps_to_its_end);
     tcase_add_test(core, remaining_counts_only_own_partitions);
     tcase_add_test(core, emit_refusal_ends_the_poll_without_losing_the_event);
     tcase_add_test(core, delete_events_are_delivered);

@@ -96,6 +96,70 @@ START_TEST(test_existing_row_copied)
 }
 END_TEST
 
+/* A writer that read the table's record in its own txn passes it: the
+ * record read there decides the event, as if rows_* had read it. */
+typedef struct rec_job {
+    uint64_t table_id;        /* written to */
+    uint64_t rec_of;          /* whose record is passed */
+    bool del;
+    rows_result_t res;
+} rec_job_t;
+
+static cs_err_t rec_put_job(store_txn_t *t, void *arg, cs_error_t *err)
+{
+    rec_job_t *j = arg;
+    table_rec_t rec;
+    if (!tables_lookup_id(t, j->rec_of, false, &rec))
+        return cs_fail(err, CS_ENOTABLE, "no table");
+    if (j->del) {
+        rows_delete_args_t d = { .table_id = j->table_id, .table = &rec,
+                                 .key = (const uint8_t *)"k", .klen = 1, .shard_len = 1,
+                                 .now_ms = clock_now_ms() };
+        return rows_delete(t, &d, NULL, &j->res, err);
+    }
+    rows_put_args_t a = { .table_id = j->table_id, .table = &rec,
+                          .key = (const uint8_t *)"k", .klen = 1, .shard_len = 1,
+                          .keymap = (const uint8_t *)"km", .keymap_len = 2,
+                          .value = (const uint8_t *)"v", .value_len = 1,
+                          .now_ms = clock_now_ms() };
+    return rows_put(t, &a, NULL, &j->res, err);
+}
+
+START_TEST(test_caller_passes_record)
+{
+    uint64_t streamed = tu_table(tu_s, "acme", "streamed", true, 4);
+    rec_job_t j = { .table_id = streamed, .rec_of = streamed };
+    ck_assert_int_eq(store_write(tu_s, rec_put_job, &j, NULL), CS_OK);
+    ck_assert(j.res.written);
+    ck_assert_uint_eq(tu_count_events(tu_s, streamed), 1);
+    j.del = true;
+    ck_assert_int_eq(store_write(tu_s, rec_put_job, &j, NULL), CS_OK);
+    ck_assert(j.res.written);
+    ck_assert_uint_eq(tu_count_events(tu_s, streamed), 2);
+
+    /* not streaming: rows only */
+    rec_job_t p = { .table_id = table, .rec_of = table };
+    ck_assert_int_eq(store_write(tu_s, rec_put_job, &p, NULL), CS_OK);
+    ck_assert(p.res.written);
+    ck_assert_uint_eq(tu_count_rows(tu_s, table), 1);
+    ck_assert_uint_eq(tu_count_events(tu_s, table), 0);
+}
+END_TEST
+
+START_TEST(test_caller_record_of_another_table)
+{
+    uint64_t streamed = tu_table(tu_s, "acme", "streamed", true, 4);
+    rec_job_t j = { .table_id = table, .rec_of = streamed };
+    cs_error_t e;
+    ck_assert_int_eq(store_write(tu_s, rec_put_job, &j, &e), CS_EINVAL);
+    j.del = true;
+    ck_assert_int_eq(store_write(tu_s, rec_put_job, &j, &e), CS_EINVAL);
+    ck_assert_uint_eq(tu_count_rows(tu_s, table), 0);
+    ck_assert_uint_eq(tu_count_events(tu_s, streamed), 0);
+    ck_assert_uint_eq(tu_count_events(tu_s, table), 0);
+}
+END_TEST
+
 START_TEST(test_conditions)
 {
     rows_result_t r, w;
@@ -467,6 +531,63 @@ START_TEST(test_reap_expired)
 }
 END_TEST
 
+/* Rows physically stored (live or expired): the clock moved far back
+ * makes expired rows visible again. */
+static size_t stored_rows(uint64_t t)
+{
+    clock_advance_ms(-1000000);
+    size_t n = tu_count_rows(tu_s, t);
+    clock_advance_ms(1000000);
+    return n;
+}
+
+START_TEST(test_reap_due_times)
+{
+    int64_t now = clock_now_ms();
+    size_t a[3] = { 1000, 0, 0 };
+    ck_assert_int_eq(tu_put_full(tu_s, table, "late", 1, "v", ROWS_ALWAYS, 0, now + 1000, true,
+                                 NULL), CS_OK);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);   /* a whole pass */
+    ck_assert_uint_eq(a[1], 0);
+    ck_assert(!a[2]);
+    /* written after the pass, expiring before anything it saw */
+    ck_assert_int_eq(tu_put_full(tu_s, table, "soon", 1, "v", ROWS_ALWAYS, 0, now + 100, true,
+                                 NULL), CS_OK);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    ck_assert_uint_eq(a[1], 0);                 /* nothing due yet */
+    clock_advance_ms(100);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    ck_assert_uint_eq(a[1], 1);
+    ck_assert_uint_eq(stored_rows(table), 1);
+    clock_advance_ms(899);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    ck_assert_uint_eq(a[1], 0);
+    clock_advance_ms(1);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    ck_assert_uint_eq(a[1], 1);
+    ck_assert_uint_eq(stored_rows(table), 0);
+}
+END_TEST
+
+START_TEST(test_reap_after_rolled_back_pass)
+{
+    int64_t now = clock_now_ms();
+    size_t a[3] = { 1000, 0, 0 };
+    ck_assert_int_eq(tu_put_full(tu_s, table, "x", 1, "v", ROWS_ALWAYS, 0, now + 100, true,
+                                 NULL), CS_OK);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    clock_advance_ms(100);
+    store_faults_t f = { .fail_commits = 1 };
+    store_set_faults(tu_s, &f);
+    cs_error_t e;
+    ck_assert_int_ne(store_write(tu_s, reap_job, a, &e), CS_OK);   /* its deletion is undone */
+    ck_assert_uint_eq(stored_rows(table), 1);
+    ck_assert_int_eq(store_write(tu_s, reap_job, a, NULL), CS_OK);
+    ck_assert_uint_eq(a[1], 1);
+    ck_assert_uint_eq(stored_rows(table), 0);
+}
+END_TEST
+
 static Suite *rows_suite(void)
 {
     Suite *s = suite_create("rows");
@@ -476,11 +597,13 @@ static Suite *rows_suite(void)
     tcase_add_test(core, test_put_get_versions);
     tcase_add_test(core, test_existing_row_copied);
     tcase_add_test(core, test_conditions);
+    tcase_add_test(core, test_caller_passes_record);
     tcase_add_test(core, test_delete);
     tcase_add_test(core, test_ttl);
     tcase_add_test(core, test_scan_ranges);
     tcase_add_test(core, test_delete_range);
     tcase_add_test(core, test_reap_expired);
+    tcase_add_test(core, test_reap_due_times);
     suite_add_tcase(s, core);
 
     TCase *lim = tcase_create("Limits");
@@ -488,6 +611,8 @@ static Suite *rows_suite(void)
     tcase_add_checked_fixture(lim, rows_setup, NULL);
     tcase_add_test(lim, test_key_limits);
     tcase_add_test(lim, test_missing_table);
+    tcase_add_test(lim, test_caller_record_of_another_table);
+    tcase_add_test(lim, test_reap_after_rolled_back_pass);
     tcase_add_test(lim, test_empty_and_large_values);
     suite_add_tcase(s, lim);
     return s;
