@@ -28,13 +28,21 @@ typedef struct cursor {
     uint64_t poll_seq;
 } cursor_t;
 
-/* Encode c into out[CURSOR_LEN] with a MAC under secret[secret_len]. */
-void cursor_encode(const cursor_t *c, const uint8_t *secret, size_t secret_len,
-                   uint8_t out[CURSOR_LEN]);
+/* The MAC key: HMAC-SHA256 keyed once with the store's secret. Keying per
+ * cursor (the one-shot HMAC()) costs as much as the MAC itself, four times
+ * per poll + commit. Shared read-only by every thread. */
+typedef struct cursor_key cursor_key_t;
+
+/* NULL when OpenSSL cannot provide HMAC-SHA256 (then nothing else works). */
+cursor_key_t *cursor_key_new(const uint8_t *secret, size_t secret_len);
+void cursor_key_free(cursor_key_t *k);
+
+/* Encode c into out[CURSOR_LEN] with its MAC. */
+void cursor_encode(const cursor_t *c, const cursor_key_t *k, uint8_t out[CURSOR_LEN]);
 
 /* Check and decode; CS_ENOTFOUND with a clear message for a cursor that is
  * not one of ours (wrong size, format, or MAC: forged or corrupted). */
-cs_err_t cursor_decode(const uint8_t *in, size_t len, const uint8_t *secret, size_t secret_len,
-                       cursor_t *out, cs_error_t *err);
+cs_err_t cursor_decode(const uint8_t *in, size_t len, const cursor_key_t *k, cursor_t *out,
+                       cs_error_t *err);
 
 #endif

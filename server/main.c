@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "cursor.h"
 #include "http.h"
 #include "log.h"
 #include "maint.h"
@@ -57,6 +58,11 @@ int main(int argc, char **argv)
         store_set_faults(srv.store, &f);
         srv.maint_paused = true;   /* count only the commits of requests */
     }
+    srv.cursor_key = cursor_key_new(store_secret(srv.store), STORE_SECRET_LEN);
+    if (!srv.cursor_key) {
+        fprintf(stderr, "csemu: OpenSSL provides no HMAC-SHA256 for consumer cursors\n");
+        goto out_store;
+    }
     if (tcache_init(&srv, &err) != CS_OK || maint_start(&srv, &err) != CS_OK) {
         fprintf(stderr, "csemu: %s\n", err.msg);
         goto out_store;
@@ -80,6 +86,7 @@ out_maint:
     maint_stop(&srv);
 out_store:
     tcache_clear(&srv);
+    cursor_key_free(srv.cursor_key);
     store_close(srv.store);
     return rc;
 }

@@ -109,14 +109,14 @@ static cs_err_t read_cursor(op_ctx_t *ctx, cursor_t *c)
     if (!nson_get_binary(ctx->req->payload, "cu", &b, &len, &bad))
         return cs_fail(ctx->err, CS_EINVAL, "%s requires a consumer cursor",
                        ctx->req->op == OP_CHANGE_STREAM_POLL ? "Poll" : "This consumer request");
-    return cursor_decode(b, len, store_secret(ctx->srv->store), STORE_SECRET_LEN, c, ctx->err);
+    return cursor_decode(b, len, ctx->srv->cursor_key, c, ctx->err);
 }
 
 static void write_cursor(op_ctx_t *ctx, uint64_t cid, uint64_t poll_seq)
 {
     uint8_t cu[CURSOR_LEN];
     cursor_t c = { .consumer_id = cid, .poll_seq = poll_seq };
-    cursor_encode(&c, store_secret(ctx->srv->store), STORE_SECRET_LEN, cu);
+    cursor_encode(&c, ctx->srv->cursor_key, cu);
     nson_w_kv_binary(ctx->w, "cu", cu, CURSOR_LEN);
 }
 

@@ -17,6 +17,7 @@ struct store;
 struct http;
 struct maint;
 struct tcache;
+struct cursor_key;
 
 typedef struct server_stats {
     atomic_uint_fast64_t requests;      /* data-path requests answered */
@@ -29,6 +30,7 @@ typedef struct server {
     struct http *http;
     struct maint *maint;       /* background purge/expiry thread */
     struct tcache *tcache;     /* parsed table metadata (tcache.h) */
+    struct cursor_key *cursor_key; /* keyed MAC of consumer cursors (cursor.h) */
     int64_t started_ms;        /* wall clock at start, for uptime */
     bool maint_paused;         /* test crash points: no background commits */
     server_stats_t stats;
