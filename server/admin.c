@@ -192,6 +192,16 @@ static json_t *group_json(store_txn_t *t, const group_view_t *v)
                       (json_int_t)m->lag, "partitions", parts));
     }
     json_object_set_new(g, "members", members);
+    json_t *departed = json_array();
+    for (size_t i = 0; i < v->n_departed; i++) {
+        const consumer_info_t *c = &v->departed[i];
+        json_array_append_new(departed,
+                              json_pack("{s:I, s:s, s:o, s:o}", "consumer_id", (json_int_t)c->cid,
+                                        "state", consumer_state_name(c->state), "last_poll",
+                                        iso_time(c->last_poll_ms), "ended",
+                                        iso_time(c->ended_ms)));
+    }
+    json_object_set_new(g, "departed", departed);
     json_t *parts = json_array();
     for (size_t k = 0; k < v->n_parts; k++) {
         const group_part_view_t *p = &v->parts[k];

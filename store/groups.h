@@ -66,6 +66,7 @@
 #define GROUPS_MAX_TABLES 64u               /* tables per group */
 #define GROUPS_DEFAULT_MAX_POLL_MS 30000    /* max poll interval when 0 is given */
 #define GROUPS_TOMBSTONE_MS (7LL * 24 * 3600 * 1000) /* suggested tombstone age */
+#define GROUPS_DEPARTED_MS (3600LL * 1000)  /* the view lists consumers that ended this recently */
 
 /* Start location of a table added to a group (wire `so`). */
 typedef enum {
@@ -304,6 +305,7 @@ typedef struct group_view {
     group_table_view_t *tables;   size_t n_tables;
     group_member_view_t *members; size_t n_members;   /* sorted by cid */
     group_part_view_t *parts;     size_t n_parts;     /* by (table, partition) */
+    consumer_info_t *departed;    size_t n_departed;  /* ended within GROUPS_DEPARTED_MS */
 } group_view_t;
 
 /* Everything about one group, copied out (free with group_view_free).

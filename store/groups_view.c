@@ -117,6 +117,47 @@ static uint64_t lag_of(uint64_t pos, uint64_t first, uint64_t next)
     return next > from ? next - from : 0;
 }
 
+/* Consumers of group gid that ended (closed, expired, stopped by a delete)
+ * within GROUPS_DEPARTED_MS of now: a scan of the consumer records, which
+ * only the admin view does. */
+typedef struct departed_ctx {
+    store_txn_t *t;
+    uint64_t gid;
+    int64_t since_ms;
+    group_view_t *out;
+    size_t cap;
+    bool nomem;
+} departed_ctx_t;
+
+static bool departed_visit(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                           void *ctx)
+{
+    departed_ctx_t *d = ctx;
+    consumer_info_t c;
+    if (klen != 8 || !gr_consumer_decode(d->t, be64_load(key), val, vlen, &c))
+        return txn_ok(d->t);
+    if (c.gid != d->gid || c.state == CONSUMER_ACTIVE || c.ended_ms < d->since_ms)
+        return true;
+    if (!gr_grow((void **)&d->out->departed, &d->cap, d->out->n_departed + 1,
+                 sizeof *d->out->departed)) {
+        d->nomem = true;
+        return false;
+    }
+    d->out->departed[d->out->n_departed++] = c;
+    return true;
+}
+
+static cs_err_t load_departed(store_txn_t *t, uint64_t gid, int64_t now_ms, group_view_t *out,
+                              cs_error_t *err)
+{
+    departed_ctx_t d = { .t = t, .gid = gid, .since_ms = now_ms - GROUPS_DEPARTED_MS,
+                         .out = out };
+    keys_foreach_prefix(t, KEYS_DBI_CONSUMERS, NULL, 0, NULL, 0, departed_visit, &d);
+    if (d.nomem)
+        return cs_fail(err, CS_ENOMEM, "out of memory viewing a consumer group");
+    return store_txn_error(t, err);
+}
+
 cs_err_t group_view_get(store_txn_t *t, const char *tenant, const char *compartment,
                         const char *group_id, int64_t now_ms, group_view_t *out,
                         cs_error_t *err)
@@ -206,7 +247,10 @@ cs_err_t group_view_get(store_txn_t *t, const char *tenant, const char *compartm
         keys_foreach_prefix(t, KEYS_DBI_CPOLLS, k.b, k.len, NULL, 0, count_visit, &cc);
         mv->pending_polls = cc.n;
     }
-    rc = store_txn_error(t, err);
+    if (txn_ok(t))
+        rc = load_departed(t, gid, now_ms, out, err);
+    else
+        rc = store_txn_error(t, err);
 out:
     free(g);
     free(m.v);
@@ -223,8 +267,11 @@ void group_view_free(group_view_t *v)
     free(v->tables);
     free(v->members);
     free(v->parts);
+    free(v->departed);
     v->tables = NULL;
     v->members = NULL;
     v->parts = NULL;
+    v->departed = NULL;
+    v->n_departed = 0;
     v->n_tables = v->n_members = v->n_parts = 0;
 }
