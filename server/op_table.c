@@ -585,23 +585,26 @@ out:
  * Reads: GetTable, ListTables, GetIndexes, TableUsage
  * ------------------------------------------------------------------------ */
 
-/* Begin a read, look the header's table up (with metadata). */
-static cs_err_t read_table(op_ctx_t *ctx, store_txn_t *t, table_rec_t *rec, json_t **meta)
+/* The header's table and its parsed metadata, copied out of a read
+ * transaction (the caller frees rec and *meta). */
+static cs_err_t read_table(op_ctx_t *ctx, table_rec_t *rec, json_t **meta)
 {
-    cs_err_t rc = store_read_begin(ctx->srv->store, t, ctx->err);
+    store_txn_t t;
+    memset(rec, 0, sizeof *rec);
+    *meta = NULL;
+    cs_err_t rc = store_read_begin(ctx->srv->store, &t, ctx->err);
     if (rc != CS_OK)
         return rc;
-    if (!tables_lookup_name(t, ctx->tenant, ctx->req->table, true, rec)) {
-        rc = t->ret ? store_txn_error(t, ctx->err)
-                    : cs_fail(ctx->err, CS_ENOTABLE, "Table not found: %s", ctx->req->table);
-        store_read_end(t);
+    if (!tables_lookup_name(&t, ctx->tenant, ctx->req->table, true, rec))
+        rc = t.ret ? store_txn_error(&t, ctx->err)
+                   : cs_fail(ctx->err, CS_ENOTABLE, "Table not found: %s", ctx->req->table);
+    store_read_end(&t);
+    if (rc != CS_OK)
         return rc;
-    }
     json_error_t jerr;
     *meta = json_loads(rec->meta_json ? rec->meta_json : "{}", 0, &jerr);
     if (!*meta) {
         table_rec_free(rec);
-        store_read_end(t);
         return cs_fail(ctx->err, CS_ECORRUPT, "stored metadata of table %s does not parse",
                        ctx->req->table);
     }
@@ -613,11 +616,9 @@ cs_err_t op_get_table(op_ctx_t *ctx)
     const char *od = NULL;
     bool bad = false;
     nson_get_string(ctx->req->payload, "od", &od, &bad);
-    store_txn_t t;
     table_rec_t rec;
-    json_t *meta = NULL;
-    memset(&rec, 0, sizeof rec);
-    cs_err_t rc = read_table(ctx, &t, &rec, &meta);
+    json_t *meta;
+    cs_err_t rc = read_table(ctx, &rec, &meta);
     if (rc == CS_ENOTABLE && od && strncmp(od, "csemu-drop-", 11) == 0) {
         /* the drop this operation id names has completed */
         snprintf(rec.name, sizeof rec.name, "%s", ctx->req->table);
@@ -629,7 +630,6 @@ cs_err_t op_get_table(op_ctx_t *ctx)
     write_table_result(ctx, &rec, meta, TABLE_STATE_ACTIVE, od);
     json_decref(meta);
     table_rec_free(&rec);
-    store_read_end(&t);
     return CS_OK;
 }
 
@@ -669,14 +669,11 @@ cs_err_t op_get_indexes(op_ctx_t *ctx)
     const char *only = NULL;
     bool bad = false;
     nson_get_string(ctx->req->payload, "i", &only, &bad);
-    store_txn_t t;
     table_rec_t rec;
-    json_t *meta = NULL;
-    memset(&rec, 0, sizeof rec);
-    cs_err_t rc = read_table(ctx, &t, &rec, &meta);
+    json_t *meta;
+    cs_err_t rc = read_table(ctx, &rec, &meta);
     if (rc != CS_OK)
         return rc;
-    store_read_end(&t);
     json_t *indexes = json_object_get(meta, "indexes");
     if (only && !index_find(indexes, only, NULL)) {
         rc = cs_fail(ctx->err, CS_ENOINDEX, "Index not found: %s on table %s", only, rec.name);
@@ -715,14 +712,11 @@ out:
 
 cs_err_t op_table_usage(op_ctx_t *ctx)
 {
-    store_txn_t t;
     table_rec_t rec;
-    json_t *meta = NULL;
-    memset(&rec, 0, sizeof rec);
-    cs_err_t rc = read_table(ctx, &t, &rec, &meta);
+    json_t *meta;
+    cs_err_t rc = read_table(ctx, &rec, &meta);
     if (rc != CS_OK)
         return rc;
-    store_read_end(&t);
     int64_t now = clock_now_ms();
     char start[40];
     timefmt_format_ms(now - now % 60000, start, sizeof start);
