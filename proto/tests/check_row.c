@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "row.h"
+#include "nson_lit.h"
 
 static arena_t A;
 
@@ -26,88 +27,7 @@ static void teardown(void) { arena_free(&A); }
 
 /* ---- building values ---- */
 
-static void wj(nson_writer_t *w, json_t *j)
-{
-    if (json_is_object(j) && json_object_size(j) == 1) {
-        const char *k = json_object_iter_key(json_object_iter(j));
-        json_t *v = json_object_iter_value(json_object_iter(j));
-        if (k[0] == '$') {
-            if (!strcmp(k, "$long")) nson_w_long(w, json_integer_value(v));
-            else if (!strcmp(k, "$int")) nson_w_int(w, (int32_t)json_integer_value(v));
-            else if (!strcmp(k, "$dbl")) nson_w_double(w, json_number_value(v));
-            else if (!strcmp(k, "$num")) nson_w_number(w, json_string_value(v));
-            else if (!strcmp(k, "$ts")) nson_w_timestamp(w, json_string_value(v));
-            else if (!strcmp(k, "$jnull")) nson_w_json_null(w);
-            else if (!strcmp(k, "$empty")) nson_w_empty(w);
-            else if (!strcmp(k, "$bin")) {
-                const char *h = json_string_value(v);
-                uint8_t b[256];
-                size_t n = strlen(h) / 2;
-                for (size_t i = 0; i < n; i++)
-                    sscanf(h + 2 * i, "%2hhx", &b[i]);
-                nson_w_binary(w, b, n);
-            } else
-                ck_abort_msg("bad marker %s", k);
-            return;
-        }
-    }
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *k;
-        json_t *v;
-        nson_w_map_begin(w);
-        json_object_foreach(j, k, v) {
-            nson_w_key(w, k);
-            wj(w, v);
-        }
-        nson_w_map_end(w);
-        break;
-    }
-    case JSON_ARRAY:
-        nson_w_array_begin(w);
-        for (size_t i = 0; i < json_array_size(j); i++)
-            wj(w, json_array_get(j, i));
-        nson_w_array_end(w);
-        break;
-    case JSON_STRING: nson_w_stringn(w, json_string_value(j), json_string_length(j)); break;
-    case JSON_INTEGER: {
-        json_int_t x = json_integer_value(j);
-        if (x >= INT32_MIN && x <= INT32_MAX)
-            nson_w_int(w, (int32_t)x);
-        else
-            nson_w_long(w, x);
-        break;
-    }
-    case JSON_REAL: nson_w_double(w, json_real_value(j)); break;
-    case JSON_TRUE: nson_w_bool(w, true); break;
-    case JSON_FALSE: nson_w_bool(w, false); break;
-    default: nson_w_null(w); break;
-    }
-}
-
-static nson_value_t *V(const char *text)
-{
-    char *t = strdup(text);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t je;
-    json_t *j = json_loads(t, JSON_DECODE_ANY, &je);
-    ck_assert_msg(j != NULL, "%s: %s", t, je.text);
-    buf_t b;
-    nson_writer_t w;
-    buf_init(&b, 0);
-    nson_writer_init(&w, &b);
-    wj(&w, j);
-    ck_assert(nson_writer_ok(&w));
-    cs_error_t e;
-    nson_value_t *v = nson_decode(&A, b.data, b.len, false, &e);
-    ck_assert_msg(v != NULL, "%s", e.msg);
-    buf_free(&b);
-    json_decref(j);
-    free(t);
-    return v;
-}
+#define V(text) nson_lit(&A, text)
 
 /* ---- rendering results ---- */
 
