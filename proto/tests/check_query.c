@@ -62,50 +62,13 @@ static void teardown(void)
 
 /* ---- rendering results ---- */
 
-static void rend(buf_t *o, const nson_value_t *v)
-{
-    switch (v->type) {
-    case NSON_MAP:
-        buf_putc(o, '{');
-        for (uint32_t i = 0; i < v->u.map.count; i++) {
-            buf_printf(o, "%s%s:", i ? "," : "", v->u.map.items[i].key);
-            rend(o, v->u.map.items[i].val);
-        }
-        buf_putc(o, '}');
-        break;
-    case NSON_ARRAY:
-        buf_putc(o, '[');
-        for (uint32_t i = 0; i < v->u.arr.count; i++) {
-            if (i)
-                buf_putc(o, ',');
-            rend(o, v->u.arr.items[i]);
-        }
-        buf_putc(o, ']');
-        break;
-    case NSON_INTEGER: buf_printf(o, "i:%d", v->u.i); break;
-    case NSON_LONG: buf_printf(o, "l:%lld", (long long)v->u.l); break;
-    case NSON_DOUBLE: buf_printf(o, "d:%.17g", v->u.d); break;
-    case NSON_NUMBER: buf_printf(o, "n:%s", v->u.str.ptr); break;
-    case NSON_TIMESTAMP: buf_printf(o, "t:%s", v->u.str.ptr); break;
-    case NSON_STRING: buf_printf(o, "\"%s\"", v->u.str.ptr); break;
-    case NSON_BOOLEAN: buf_printf(o, "%s", v->u.b ? "true" : "false"); break;
-    case NSON_BINARY:
-        buf_printf(o, "b:");
-        for (uint32_t i = 0; i < v->u.bin.len; i++)
-            buf_printf(o, "%02x", v->u.bin.ptr[i]);
-        break;
-    case NSON_JSON_NULL: buf_printf(o, "jnull"); break;
-    case NSON_NULL: buf_printf(o, "null"); break;
-    default: buf_printf(o, "?%d", v->type); break;
-    }
-}
 
 /* A string owned by the test arena. */
 static const char *R(const nson_value_t *v)
 {
     buf_t o;
     buf_init(&o, 0);
-    rend(&o, v);
+    nson_lit_render(&o, v);
     buf_putc(&o, '\0');
     char *s = arena_strndup(&A, (const char *)o.data, o.len);
     buf_free(&o);

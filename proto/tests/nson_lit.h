@@ -6,7 +6,7 @@
  * {"$long": n}, {"$int": n}, {"$dbl": x}, {"$num": "text"}, {"$ts": "iso"},
  * {"$jnull": 0}, {"$empty": 0}, {"$bin": "hex"}. Header-only (each Check
  * suite is one translation unit), shared by the proto suites that build
- * rows and query values.
+ * rows and query values, and render trees back for assertions.
  */
 #ifndef CS_TEST_NSON_LIT_H
 #define CS_TEST_NSON_LIT_H
@@ -103,6 +103,47 @@ static nson_value_t *nson_lit(arena_t *a, const char *text)
     json_decref(j);
     free(t);
     return v;
+}
+
+/* A compact, typed rendering of a tree for assertions: {k:v,...}, [..],
+ * i:1, l:1, d:1.5, n:1.5, t:iso, "text", b:hex, true, null, jnull, empty. */
+static void nson_lit_render(buf_t *o, const nson_value_t *v)
+{
+    switch (v->type) {
+    case NSON_MAP:
+        buf_putc(o, '{');
+        for (uint32_t i = 0; i < v->u.map.count; i++) {
+            buf_printf(o, "%s%s:", i ? "," : "", v->u.map.items[i].key);
+            nson_lit_render(o, v->u.map.items[i].val);
+        }
+        buf_putc(o, '}');
+        break;
+    case NSON_ARRAY:
+        buf_putc(o, '[');
+        for (uint32_t i = 0; i < v->u.arr.count; i++) {
+            if (i)
+                buf_putc(o, ',');
+            nson_lit_render(o, v->u.arr.items[i]);
+        }
+        buf_putc(o, ']');
+        break;
+    case NSON_INTEGER: buf_printf(o, "i:%d", v->u.i); break;
+    case NSON_LONG: buf_printf(o, "l:%lld", (long long)v->u.l); break;
+    case NSON_DOUBLE: buf_printf(o, "d:%.17g", v->u.d); break;
+    case NSON_NUMBER: buf_printf(o, "n:%s", v->u.str.ptr); break;
+    case NSON_TIMESTAMP: buf_printf(o, "t:%s", v->u.str.ptr); break;
+    case NSON_STRING: buf_printf(o, "\"%s\"", v->u.str.ptr); break;
+    case NSON_BOOLEAN: buf_printf(o, "%s", v->u.b ? "true" : "false"); break;
+    case NSON_BINARY:
+        buf_printf(o, "b:");
+        for (uint32_t i = 0; i < v->u.bin.len; i++)
+            buf_printf(o, "%02x", v->u.bin.ptr[i]);
+        break;
+    case NSON_JSON_NULL: buf_printf(o, "jnull"); break;
+    case NSON_NULL: buf_printf(o, "null"); break;
+    case NSON_EMPTY: buf_printf(o, "empty"); break;
+    default: buf_printf(o, "?%d", v->type); break;
+    }
 }
 
 #endif
